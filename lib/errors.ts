@@ -1,0 +1,120 @@
+/**
+ * One class per failure that SslStream's documentation names. Callers match on the class or on the
+ * stable `code`, never on the message text.
+ */
+
+/** Base of every ssl-duplex error except the argument errors, which extend Node's TypeError/RangeError. */
+export class SslDuplexError extends Error {
+  readonly code: string = 'SSLD_ERR';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** .NET `ArgumentException`. */
+export class ArgumentError extends TypeError {
+  readonly code: string = 'SSLD_ERR_ARGUMENT';
+  readonly paramName: string;
+  constructor(paramName: string, message = `The argument '${paramName}' is not valid.`, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.paramName = paramName;
+  }
+}
+
+/** .NET `ArgumentNullException`. */
+export class ArgumentNullError extends ArgumentError {
+  override readonly code: string = 'SSLD_ERR_ARGUMENT_NULL';
+  constructor(paramName: string, message = `Value cannot be null. (Parameter '${paramName}')`) {
+    super(paramName, message);
+  }
+}
+
+/** .NET `ArgumentOutOfRangeException`. */
+export class ArgumentOutOfRangeError extends RangeError {
+  readonly code: string = 'SSLD_ERR_ARGUMENT_OUT_OF_RANGE';
+  readonly paramName: string;
+  constructor(
+    paramName: string,
+    message = `Specified argument was out of the range of valid values. (Parameter '${paramName}')`,
+  ) {
+    super(message);
+    this.name = new.target.name;
+    this.paramName = paramName;
+  }
+}
+
+/** .NET `NotSupportedException`: a second read or write while one is pending, seeking. */
+export class NotSupportedError extends SslDuplexError {
+  override readonly code: string = 'SSLD_ERR_NOT_SUPPORTED';
+}
+
+/** .NET `InvalidOperationException`: the call is not allowed in the stream's current state. */
+export class InvalidOperationError extends SslDuplexError {
+  override readonly code: string = 'SSLD_ERR_INVALID_OPERATION';
+}
+
+/** .NET `ObjectDisposedException`. */
+export class ObjectDisposedError extends InvalidOperationError {
+  override readonly code: string = 'SSLD_ERR_OBJECT_DISPOSED';
+  readonly objectName = 'SslDuplex';
+  constructor(message = "Cannot access a disposed object. Object name: 'SslDuplex'.") {
+    super(message);
+  }
+}
+
+/** .NET `IOException`: the transport or the TLS record layer failed after (or outside) the handshake. */
+export class IOError extends SslDuplexError {
+  override readonly code: string = 'SSLD_ERR_IO';
+}
+
+/** .NET `IOException` raised by a read or write timeout. */
+export class TimeoutError extends IOError {
+  override readonly code: string = 'SSLD_ERR_TIMEOUT';
+}
+
+/** .NET `AuthenticationException`: the handshake or the certificate validation failed. */
+export class AuthenticationError extends SslDuplexError {
+  override readonly code: string = 'SSLD_ERR_AUTHENTICATION';
+}
+
+/**
+ * Node's stand-in for .NET's `OperationCanceledException`: an `AbortSignal` ended the operation.
+ * Shaped like the AbortError of Node's own APIs (`name === 'AbortError'`, `code === 'ABORT_ERR'`).
+ */
+export class AbortError extends Error {
+  readonly code = 'ABORT_ERR';
+  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AbortError';
+  }
+}
+
+/** True for every error class above, false for anything else. */
+export function isSslDuplexError(e: unknown): e is SslDuplexError | ArgumentError | ArgumentOutOfRangeError {
+  return (
+    e instanceof SslDuplexError ||
+    e instanceof ArgumentError ||
+    e instanceof ArgumentOutOfRangeError ||
+    e instanceof AbortError
+  );
+}
+
+/** Message texts shared by several call sites (from .NET's resource strings). */
+export const Messages = {
+  notAuthenticated: 'This operation is only allowed using a successfully authenticated context.',
+  nestedRead: 'This method may not be called when another read operation is pending.',
+  nestedWrite: 'This method may not be called when another write operation is pending.',
+  nestedAuth: 'This method may not be called when another authenticate operation is pending.',
+  alreadyShutdown: 'Write operations are not allowed after the channel was shutdown.',
+  reauth: 'This operation is not allowed on a security context that has already been authenticated.',
+  roleSwitch:
+    'Once authentication is attempted as the client or server, additional authentication attempts must use the same client or server role.',
+  noSeek: 'This stream does not support seek operations.',
+  eof: 'Received an unexpected EOF or 0 bytes from the transport stream.',
+  eofMidRecord: 'The transport stream ended in the middle of a TLS record.',
+  readFailed: 'The read operation failed, see inner exception.',
+  writeFailed: 'The write operation failed, see inner exception.',
+  authFailed: 'Authentication failed, see inner exception.',
+} as const;

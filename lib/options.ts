@@ -1,0 +1,88 @@
+import type { X509Certificate } from 'node:crypto';
+import type { SslProtocols, X509RevocationMode } from './enums';
+
+/** A certificate with its private key: PEM/DER `cert` + `key`, or a PKCS#12 `pfx`. */
+export type CertificateWithKey =
+  | { cert: string | Buffer | Array<string | Buffer>; key: string | Buffer; passphrase?: string }
+  | { pfx: string | Buffer; passphrase?: string };
+
+/** Trusted roots or CRLs: PEM text or DER bytes, one or many. */
+export type PemOrDer = string | Buffer | Array<string | Buffer>;
+
+/**
+ * .NET's `RemoteCertificateValidationCallback`. Return `true` to accept the peer. Runs after the
+ * TLS handshake, before `isAuthenticated` becomes true; returning false or throwing fails the
+ * authentication with `AuthenticationError`.
+ */
+export type RemoteCertificateValidationCallback = (
+  sender: object,
+  certificate: X509Certificate | null,
+  chain: X509Certificate[],
+  sslPolicyErrors: SslPolicyErrors,
+) => boolean;
+type SslPolicyErrors = number;
+
+/**
+ * .NET's `LocalCertificateSelectionCallback`. Node offers no hook inside the handshake, so it is
+ * called once before the handshake starts, with `remoteCertificate` null and no acceptable issuers
+ * (the first of the two calls .NET makes).
+ */
+export type LocalCertificateSelectionCallback = (
+  sender: object,
+  targetHost: string,
+  localCertificates: CertificateWithKey[],
+  remoteCertificate: X509Certificate | null,
+  acceptableIssuers: string[],
+) => CertificateWithKey | null | undefined;
+
+/** .NET's `ServerCertificateSelectionCallback`: picks the certificate for the SNI host name. */
+export type ServerCertificateSelectionCallback = (
+  sender: object,
+  hostName: string | null,
+) => CertificateWithKey | null | undefined;
+
+interface CommonAuthenticationOptions {
+  /** `SslProtocols` flags; `None` (the default) means TLS 1.2 and TLS 1.3. */
+  enabledSslProtocols?: SslProtocols;
+  /** ALPN protocol names in order of preference, e.g. `['h2', 'http/1.1']`. */
+  applicationProtocols?: string[];
+  remoteCertificateValidationCallback?: RemoteCertificateValidationCallback;
+  /** Revocation is checked against the CRLs given in `crl`; Node fetches none itself. */
+  certificateRevocationCheckMode?: X509RevocationMode;
+  /** Accepted for .NET parity; Node's OpenSSL build refuses insecure renegotiation either way. */
+  allowRenegotiation?: boolean;
+  /** **Node:** trusted roots; default Node's bundled Mozilla roots. */
+  ca?: PemOrDer;
+  /** **Node:** CRLs; giving any turns revocation checking on. */
+  crl?: PemOrDer;
+  /** **Node:** OpenSSL cipher list (TLS 1.2 and below). */
+  ciphers?: string;
+}
+
+/** .NET's `SslClientAuthenticationOptions`. */
+export interface SslClientAuthenticationOptions extends CommonAuthenticationOptions {
+  targetHost: string;
+  clientCertificates?: CertificateWithKey[];
+  localCertificateSelectionCallback?: LocalCertificateSelectionCallback;
+}
+
+/** .NET's `SslServerAuthenticationOptions`. */
+export interface SslServerAuthenticationOptions extends CommonAuthenticationOptions {
+  serverCertificate?: CertificateWithKey;
+  serverCertificateSelectionCallback?: ServerCertificateSelectionCallback;
+  clientCertificateRequired?: boolean;
+}
+
+/** The constructor's options (the .NET constructor parameters plus Node's stream options). */
+export interface SslDuplexOptions {
+  leaveInnerStreamOpen?: boolean;
+  userCertificateValidationCallback?: RemoteCertificateValidationCallback;
+  userCertificateSelectionCallback?: LocalCertificateSelectionCallback;
+  /** Milliseconds, `-1` (default) for none. */
+  readTimeout?: number;
+  /** Milliseconds, `-1` (default) for none. */
+  writeTimeout?: number;
+  /** Like `net.Socket`, false by default: the stream face ends its side once the peer ended. */
+  allowHalfOpen?: boolean;
+  highWaterMark?: number;
+}

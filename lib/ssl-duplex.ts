@@ -1,0 +1,1159 @@
+import { Duplex } from 'readable-stream';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { X509Certificate } from 'node:crypto';
+import { AsyncResult, type AsyncCallback, type IAsyncResult } from './async-result';
+import { cipherInfoOf, type CipherInfo } from './cipher-info';
+import { SslPolicyErrors } from './enums';
+import {
+  AbortError,
+  ArgumentError,
+  ArgumentNullError,
+  AuthenticationError,
+  InvalidOperationError,
+  IOError,
+  Messages,
+  NotSupportedError,
+  ObjectDisposedError,
+  SslDuplexError,
+  TimeoutError,
+} from './errors';
+import type {
+  CertificateWithKey,
+  LocalCertificateSelectionCallback,
+  RemoteCertificateValidationCallback,
+  SslClientAuthenticationOptions,
+  SslDuplexOptions,
+  SslServerAuthenticationOptions,
+} from './options';
+import { describePolicyErrors, judgePeer } from './policy';
+import { fromProtocolName } from './protocols';
+import { nextPhase, Phase } from './state';
+import { prepareClient, prepareServer, secureContext } from './tls-options';
+import { Transport, type InnerStream } from './transport';
+import { checkBufferArguments, checkTimeout } from './validation';
+
+type Done<T> = (error: unknown, value?: T) => void;
+type StreamCallback = (error?: Error | null) => void;
+
+interface PendingRead {
+  buffer: Uint8Array;
+  offset: number;
+  count: number;
+  done: Done<number>;
+  timer: NodeJS.Timeout | undefined;
+}
+
+interface PendingWrite {
+  done: Done<void>;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** A stream-face write waiting for authentication or for the APM write ahead of it. */
+interface DeferredStreamWrite {
+  chunks: Buffer[];
+  cb: StreamCallback;
+}
+
+/** What became known when the handshake finished. */
+interface Session {
+  protocol: number;
+  cipher: CipherInfo;
+  alpn: string;
+  remoteCertificate: X509Certificate | null;
+  localCertificate: X509Certificate | null;
+  mutual: boolean;
+}
+
+interface AuthRequest {
+  role: 'client' | 'server';
+  validate: RemoteCertificateValidationCallback | undefined;
+  clientCertificateRequired: boolean;
+  hasLocalCertificate: boolean;
+  done: Done<void>;
+}
+
+function isTlsLibraryError(err: unknown): boolean {
+  const e = err as { code?: unknown; library?: unknown };
+  return (
+    typeof e?.library === 'string' ||
+    (typeof e?.code === 'string' && (e.code.startsWith('ERR_SSL_') || e.code.startsWith('ERR_TLS_')))
+  );
+}
+
+/**
+ * .NET's `SslStream` for Node: TLS (Node's own `tls`, i.e. OpenSSL) over any inner Duplex, with the
+ * APM (`begin*`/`end*`) and promise methods of SslStream and a Node `Duplex` face that runs on the
+ * same state machine.
+ *
+ * Caller mistakes throw synchronously from `begin*` and property accessors, in the contract's
+ * order; I/O outcomes arrive later through `end*`, the promise, or (only while the stream face is
+ * in use) `'error'`.
+ */
+export class SslDuplex extends Duplex {
+  readonly #inner: InnerStream;
+  readonly #leaveInnerStreamOpen: boolean;
+  readonly #ctorValidation: RemoteCertificateValidationCallback | undefined;
+  readonly #ctorSelection: LocalCertificateSelectionCallback | undefined;
+  #readTimeout = -1;
+  #writeTimeout = -1;
+
+  #phase: Phase = Phase.Created;
+  #fault: unknown = undefined;
+  #role: 'client' | 'server' | null = null;
+  #auth: AuthRequest | null = null;
+  #session: Session | null = null;
+  #targetHost = '';
+  #checkRevocation = false;
+
+  #tls: tls.TLSSocket | null = null;
+  #transport: Transport | null = null;
+
+  // Read side: plaintext TLS handed us that nobody has taken yet, and who is waiting for more.
+  #readQueue: Buffer[] = [];
+  #readEof = false;
+  #readOp: PendingRead | null = null;
+  #streamWantsData = false;
+  #streamEnded = false;
+  #pumping = false;
+
+  // Write side.
+  #writeOp: PendingWrite | null = null;
+  #deferredStreamWrite: DeferredStreamWrite | null = null;
+  #streamWriteInFlight = false;
+  #drainWaiter: ((err?: unknown) => void) | null = null;
+  #shutdown = false;
+  #finalCallback: StreamCallback | null = null;
+
+  constructor(innerStream: InnerStream, options?: SslDuplexOptions);
+  constructor(
+    innerStream: InnerStream,
+    leaveInnerStreamOpen?: boolean,
+    userCertificateValidationCallback?: RemoteCertificateValidationCallback | null,
+    userCertificateSelectionCallback?: LocalCertificateSelectionCallback | null,
+  );
+  constructor(
+    innerStream: InnerStream,
+    optionsOrLeaveOpen?: SslDuplexOptions | boolean,
+    validation?: RemoteCertificateValidationCallback | null,
+    selection?: LocalCertificateSelectionCallback | null,
+  ) {
+    const options: SslDuplexOptions =
+      typeof optionsOrLeaveOpen === 'object' && optionsOrLeaveOpen !== null
+        ? optionsOrLeaveOpen
+        : {
+            leaveInnerStreamOpen: optionsOrLeaveOpen === true,
+            userCertificateValidationCallback: validation ?? undefined,
+            userCertificateSelectionCallback: selection ?? undefined,
+          };
+    const duplexOptions: { allowHalfOpen: boolean; highWaterMark?: number } = {
+      allowHalfOpen: options.allowHalfOpen === true,
+    };
+    if (options.highWaterMark !== undefined) duplexOptions.highWaterMark = options.highWaterMark;
+    super(duplexOptions);
+    if (innerStream === null || innerStream === undefined) throw new ArgumentNullError('innerStream');
+    const s = innerStream as unknown as Record<string, unknown>;
+    if (typeof s.write !== 'function' || typeof s.on !== 'function' || typeof s.pause !== 'function') {
+      throw new ArgumentError('innerStream', 'The stream has to be read/write.');
+    }
+    if (s.readable === false || s.writable === false) {
+      throw new ArgumentError('innerStream', 'The stream has to be read/write.');
+    }
+    for (const [name, cb] of [
+      ['userCertificateValidationCallback', options.userCertificateValidationCallback],
+      ['userCertificateSelectionCallback', options.userCertificateSelectionCallback],
+    ] as const) {
+      if (cb !== undefined && cb !== null && typeof cb !== 'function') throw new ArgumentError(name);
+    }
+    this.#inner = innerStream;
+    this.#leaveInnerStreamOpen = options.leaveInnerStreamOpen === true;
+    this.#ctorValidation = options.userCertificateValidationCallback ?? undefined;
+    this.#ctorSelection = options.userCertificateSelectionCallback ?? undefined;
+    if (options.readTimeout !== undefined) this.#readTimeout = checkTimeout(options.readTimeout, 'readTimeout');
+    if (options.writeTimeout !== undefined) this.#writeTimeout = checkTimeout(options.writeTimeout, 'writeTimeout');
+  }
+
+  // ───────────────────────────── guards (the contract's check order) ─────────────────────────────
+
+  /** Rule 1: a stored fault is thrown again as the same object; a disposed stream throws anew. */
+  #throwIfFaulted(): void {
+    if (this.#phase === Phase.Disposed) throw new ObjectDisposedError();
+    if (this.#phase === Phase.Faulted) throw this.#fault;
+  }
+
+  /** Rules 1–2. */
+  #throwIfNotAuthenticated(): void {
+    this.#throwIfFaulted();
+    if (this.#phase !== Phase.Authenticated) throw new InvalidOperationError(Messages.notAuthenticated);
+  }
+
+  /** Rules 1–7 for a read; returns the count. */
+  #checkRead(buffer: unknown, offset: unknown, count: unknown): number {
+    this.#throwIfNotAuthenticated();
+    const n = checkBufferArguments(buffer, offset, count);
+    if (this.#readOp !== null || this.#streamFaceReading()) throw new NotSupportedError(Messages.nestedRead);
+    return n;
+  }
+
+  /** Rules 1–7 for a write; returns the count. */
+  #checkWrite(buffer: unknown, offset: unknown, count: unknown): number {
+    this.#throwIfNotAuthenticated();
+    const n = checkBufferArguments(buffer, offset, count);
+    if (this.#shutdown) throw new InvalidOperationError(Messages.alreadyShutdown);
+    if (this.#writeOp !== null || this.#streamWriteInFlight || this.#deferredStreamWrite !== null) {
+      throw new NotSupportedError(Messages.nestedWrite);
+    }
+    return n;
+  }
+
+  /** The properties that need a finished handshake (.NET's check "H"). */
+  #requireSession(): Session {
+    this.#throwIfFaulted();
+    if (this.#session === null) throw new InvalidOperationError(Messages.notAuthenticated);
+    return this.#session;
+  }
+
+  #checkAuthenticate(role: 'client' | 'server'): void {
+    this.#throwIfFaulted();
+    if (this.#phase === Phase.Authenticating) throw new InvalidOperationError(Messages.nestedAuth);
+    if (this.#role !== null && this.#role !== role) throw new InvalidOperationError(Messages.roleSwitch);
+    if (this.#phase === Phase.Authenticated) throw new InvalidOperationError(Messages.reauth);
+  }
+
+  #streamFaceReading(): boolean {
+    return this.readableFlowing === true || this.listenerCount('data') > 0 || this.listenerCount('readable') > 0;
+  }
+
+  #streamFaceInUse(): boolean {
+    return (
+      this.#streamFaceReading() ||
+      this.#streamWantsData ||
+      this.#deferredStreamWrite !== null ||
+      this.#streamWriteInFlight ||
+      this.writableLength > 0 ||
+      this.#finalCallback !== null
+    );
+  }
+
+  // ─────────────────────────────────────── authentication ───────────────────────────────────────
+
+  /**
+   * Authenticates as the client. `targetHostOrOptions` is the server's name (checked against its
+   * certificate, sent as SNI) or an `SslClientAuthenticationOptions`. The .NET overload's
+   * `clientCertificates, enabledSslProtocols, checkCertificateRevocation` follow the host name.
+   */
+  authenticateAsClientAsync(
+    targetHostOrOptions: string | SslClientAuthenticationOptions,
+    signalOrCertificates?: AbortSignal | CertificateWithKey[] | null,
+    enabledSslProtocols?: number,
+    checkCertificateRevocation?: boolean,
+  ): Promise<void> {
+    return this.#promise<void>((done) => {
+      const { options, signal } = this.#clientArgs(
+        targetHostOrOptions,
+        signalOrCertificates,
+        enabledSslProtocols,
+        checkCertificateRevocation,
+      );
+      this.#authenticateAsClient(options, signal, done);
+    });
+  }
+
+  beginAuthenticateAsClient(
+    targetHostOrOptions: string | SslClientAuthenticationOptions,
+    ...rest: unknown[]
+  ): IAsyncResult {
+    // (targetHost, callback, state) or (targetHost, certificates, protocols, revocation, callback, state)
+    const [callback, state, certificates, protocols, revocation] =
+      typeof rest[0] === 'function' || rest.length <= 2
+        ? [rest[0] as AsyncCallback | undefined, rest[1]]
+        : [rest[3] as AsyncCallback | undefined, rest[4], rest[0], rest[1], rest[2]];
+    const ar = new AsyncResult<void>(this, 'authenticateAsClient', callback, state);
+    const { options } = this.#clientArgs(
+      targetHostOrOptions,
+      certificates as CertificateWithKey[] | undefined,
+      protocols as number | undefined,
+      revocation as boolean | undefined,
+    );
+    this.#authenticateAsClient(options, undefined, ar.done);
+    return ar.started();
+  }
+
+  endAuthenticateAsClient(asyncResult: IAsyncResult): void {
+    AsyncResult.end<void>(this, 'authenticateAsClient', asyncResult);
+  }
+
+  /**
+   * Authenticates as the server with `serverCertificate` (`{cert, key}` or `{pfx}`) or an
+   * `SslServerAuthenticationOptions`. The .NET overload's `clientCertificateRequired,
+   * enabledSslProtocols, checkCertificateRevocation` follow the certificate.
+   */
+  authenticateAsServerAsync(
+    certificateOrOptions: CertificateWithKey | SslServerAuthenticationOptions,
+    signalOrClientCertificateRequired?: AbortSignal | boolean | null,
+    enabledSslProtocols?: number,
+    checkCertificateRevocation?: boolean,
+  ): Promise<void> {
+    return this.#promise<void>((done) => {
+      const signal =
+        typeof signalOrClientCertificateRequired === 'object' && signalOrClientCertificateRequired !== null
+          ? signalOrClientCertificateRequired
+          : undefined;
+      const required = typeof signalOrClientCertificateRequired === 'boolean' ? signalOrClientCertificateRequired : undefined;
+      const options = this.#serverArgs(certificateOrOptions, required, enabledSslProtocols, checkCertificateRevocation);
+      this.#authenticateAsServer(options, signal, done);
+    });
+  }
+
+  beginAuthenticateAsServer(
+    certificateOrOptions: CertificateWithKey | SslServerAuthenticationOptions,
+    ...rest: unknown[]
+  ): IAsyncResult {
+    const [callback, state, required, protocols, revocation] =
+      typeof rest[0] === 'function' || rest.length <= 2
+        ? [rest[0] as AsyncCallback | undefined, rest[1]]
+        : [rest[3] as AsyncCallback | undefined, rest[4], rest[0], rest[1], rest[2]];
+    const ar = new AsyncResult<void>(this, 'authenticateAsServer', callback, state);
+    const options = this.#serverArgs(
+      certificateOrOptions,
+      required as boolean | undefined,
+      protocols as number | undefined,
+      revocation as boolean | undefined,
+    );
+    this.#authenticateAsServer(options, undefined, ar.done);
+    return ar.started();
+  }
+
+  endAuthenticateAsServer(asyncResult: IAsyncResult): void {
+    AsyncResult.end<void>(this, 'authenticateAsServer', asyncResult);
+  }
+
+  #clientArgs(
+    targetHostOrOptions: string | SslClientAuthenticationOptions,
+    signalOrCertificates: AbortSignal | CertificateWithKey[] | null | undefined,
+    enabledSslProtocols: number | undefined,
+    checkCertificateRevocation: boolean | undefined,
+  ): { options: SslClientAuthenticationOptions; signal: AbortSignal | undefined } {
+    this.#throwIfFaulted();
+    const signal =
+      signalOrCertificates && !Array.isArray(signalOrCertificates) ? (signalOrCertificates as AbortSignal) : undefined;
+    if (targetHostOrOptions === null || targetHostOrOptions === undefined) throw new ArgumentNullError('targetHost');
+    let options: SslClientAuthenticationOptions;
+    if (typeof targetHostOrOptions === 'string') {
+      options = { targetHost: targetHostOrOptions };
+      if (Array.isArray(signalOrCertificates)) options.clientCertificates = signalOrCertificates;
+      if (enabledSslProtocols !== undefined) options.enabledSslProtocols = enabledSslProtocols;
+      if (checkCertificateRevocation === true) options.certificateRevocationCheckMode = 1;
+    } else if (typeof targetHostOrOptions === 'object') {
+      options = targetHostOrOptions;
+      if (options.targetHost === null || options.targetHost === undefined) throw new ArgumentNullError('targetHost');
+    } else {
+      throw new ArgumentError('targetHost');
+    }
+    if (typeof options.targetHost !== 'string') throw new ArgumentError('targetHost');
+    return { options, signal };
+  }
+
+  #serverArgs(
+    certificateOrOptions: CertificateWithKey | SslServerAuthenticationOptions,
+    clientCertificateRequired: boolean | undefined,
+    enabledSslProtocols: number | undefined,
+    checkCertificateRevocation: boolean | undefined,
+  ): SslServerAuthenticationOptions {
+    this.#throwIfFaulted();
+    if (certificateOrOptions === null || certificateOrOptions === undefined) throw new ArgumentNullError('serverCertificate');
+    const c = certificateOrOptions as Record<string, unknown>;
+    if ('cert' in c || 'pfx' in c) {
+      const options: SslServerAuthenticationOptions = { serverCertificate: certificateOrOptions as CertificateWithKey };
+      if (clientCertificateRequired !== undefined) options.clientCertificateRequired = clientCertificateRequired;
+      if (enabledSslProtocols !== undefined) options.enabledSslProtocols = enabledSslProtocols;
+      if (checkCertificateRevocation === true) options.certificateRevocationCheckMode = 1;
+      return options;
+    }
+    return certificateOrOptions as SslServerAuthenticationOptions;
+  }
+
+  #validationCallback(
+    fromOptions: RemoteCertificateValidationCallback | undefined,
+  ): RemoteCertificateValidationCallback | undefined {
+    if (fromOptions !== undefined && fromOptions !== null) {
+      if (typeof fromOptions !== 'function') throw new ArgumentError('remoteCertificateValidationCallback');
+      if (this.#ctorValidation !== undefined) {
+        throw new InvalidOperationError(
+          "The 'RemoteCertificateValidationCallback' option was already set in the SslStream constructor.",
+        );
+      }
+      return fromOptions;
+    }
+    return this.#ctorValidation;
+  }
+
+  #authenticateAsClient(options: SslClientAuthenticationOptions, signal: AbortSignal | undefined, done: Done<void>): void {
+    this.#checkAuthenticate('client');
+    const validate = this.#validationCallback(options.remoteCertificateValidationCallback);
+    if (options.localCertificateSelectionCallback && this.#ctorSelection) {
+      throw new InvalidOperationError(
+        "The 'LocalCertificateSelectionCallback' option was already set in the SslStream constructor.",
+      );
+    }
+    const select = options.localCertificateSelectionCallback ?? this.#ctorSelection;
+    const candidates = options.clientCertificates ?? [];
+    const chosen = select ? select(this, options.targetHost, candidates, null, []) : candidates[0];
+    const prepared = prepareClient(options, chosen);
+    if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+
+    this.#beginHandshake('client', prepared.checkRevocation, {
+      role: 'client',
+      validate,
+      clientCertificateRequired: false,
+      hasLocalCertificate: prepared.hasCertificate,
+      done,
+    });
+    this.#targetHost = prepared.targetHost;
+    const connectOptions: tls.ConnectionOptions = {
+      socket: this.#tlsTransport() as net.Socket,
+      secureContext: prepared.secureContext,
+      // Verification is ours, after the handshake, like .NET (see policy.ts).
+      rejectUnauthorized: false,
+      checkServerIdentity: () => undefined,
+    };
+    if (prepared.servername !== undefined) connectOptions.servername = prepared.servername;
+    if (prepared.alpn !== undefined) connectOptions.ALPNProtocols = prepared.alpn;
+    this.#startTls(() => tls.connect(connectOptions), 'secureConnect', signal);
+  }
+
+  #authenticateAsServer(options: SslServerAuthenticationOptions, signal: AbortSignal | undefined, done: Done<void>): void {
+    this.#checkAuthenticate('server');
+    const validate = this.#validationCallback(options.remoteCertificateValidationCallback);
+    const prepared = prepareServer(options);
+    if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+    const select = options.serverCertificateSelectionCallback;
+    this.#beginHandshake('server', prepared.checkRevocation, {
+      role: 'server',
+      validate,
+      clientCertificateRequired: prepared.requestCert,
+      hasLocalCertificate: true,
+      done,
+    });
+    const serverOptions: tls.TLSSocketOptions = {
+      isServer: true,
+      secureContext: prepared.secureContext,
+      requestCert: prepared.requestCert,
+      rejectUnauthorized: false,
+    };
+    if (prepared.alpn !== undefined) serverOptions.ALPNProtocols = prepared.alpn;
+    if (typeof select === 'function') {
+      serverOptions.SNICallback = (servername, cb) => {
+        try {
+          this.#targetHost = servername;
+          const certificate = select(this, servername);
+          cb(null, certificate ? secureContext(options, certificate, 'serverCertificate') : undefined);
+        } catch (err) {
+          cb(err as Error, undefined);
+        }
+      };
+    }
+    const transport = this.#tlsTransport() as net.Socket;
+    this.#startTls(() => new tls.TLSSocket(transport, serverOptions), 'secure', signal);
+  }
+
+  #beginHandshake(role: 'client' | 'server', checkRevocation: boolean, request: AuthRequest): void {
+    this.#phase = nextPhase(this.#phase, Phase.Authenticating);
+    this.#role = role;
+    this.#checkRevocation = checkRevocation;
+    this.#auth = request;
+  }
+
+  /**
+   * What Node's TLS reads and writes. A connected `net.Socket` goes in as it is, keeping Node's
+   * native path (OpenSSL on the socket's handle); everything else, and any stream that must survive
+   * TLS, goes through the Transport shim.
+   */
+  #tlsTransport(): InnerStream {
+    const inner = this.#inner;
+    const native =
+      inner instanceof net.Socket &&
+      !this.#leaveInnerStreamOpen &&
+      !inner.connecting &&
+      (inner as unknown as { _handle?: unknown })._handle != null &&
+      !inner.readableEncoding &&
+      inner.readableObjectMode !== true;
+    if (native) {
+      // The half-open policy is SslDuplex's (allowHalfOpen option); the TLS layer below must not
+      // close its writable side because the peer ended.
+      inner.allowHalfOpen = true;
+      return inner;
+    }
+    this.#transport = new Transport(inner, this.#leaveInnerStreamOpen);
+    return this.#transport;
+  }
+
+  #startTls(create: () => tls.TLSSocket, secureEvent: 'secure' | 'secureConnect', signal: AbortSignal | undefined): void {
+    let socket: tls.TLSSocket;
+    try {
+      socket = create();
+    } catch (err) {
+      this.#authFailed(new AuthenticationError(Messages.authFailed, { cause: err }));
+      return;
+    }
+    this.#tls = socket;
+    socket.on('error', this.#onTlsError);
+    // A standalone server-side TLSSocket reports inner-stream errors only on this private event.
+    socket.on('_tlsError', this.#onTlsError);
+    socket.on('end', this.#onTlsEnd);
+    socket.on('close', this.#onTlsClose);
+    socket.on('drain', this.#onTlsDrain);
+    socket.once(secureEvent, this.#onSecure);
+    if (signal) {
+      const onAbort = (): void => this.#abortAuthentication(signal);
+      signal.addEventListener('abort', onAbort, { once: true });
+      const auth = this.#auth!;
+      const done = auth.done;
+      auth.done = (err) => {
+        signal.removeEventListener('abort', onAbort);
+        done(err);
+      };
+    }
+  }
+
+  #abortAuthentication(signal: AbortSignal): void {
+    if (this.#phase !== Phase.Authenticating) return;
+    this.#authFailed(new AbortError(undefined, { cause: signal.reason }));
+  }
+
+  readonly #onSecure = (): void => {
+    const socket = this.#tls;
+    const auth = this.#auth;
+    if (socket === null || auth === null || this.#phase !== Phase.Authenticating) return;
+    const isServer = auth.role === 'server';
+    if (isServer) this.#targetHost = socket.servername || this.#targetHost;
+    const verdict = judgePeer(socket, isServer, this.#targetHost);
+    // A server that does not ask for a client certificate has nothing to miss.
+    const errors =
+      isServer && !auth.clientCertificateRequired && verdict.certificate === null && auth.validate === undefined
+        ? SslPolicyErrors.None
+        : verdict.sslPolicyErrors;
+    const localRaw = (socket.getCertificate() as { raw?: Buffer } | null)?.raw;
+    const peerAskedForCertificate = socket.getSharedSigalgs().length > 0;
+    this.#session = {
+      protocol: fromProtocolName(socket.getProtocol()),
+      cipher: cipherInfoOf(socket),
+      alpn: typeof socket.alpnProtocol === 'string' ? socket.alpnProtocol : '',
+      remoteCertificate: verdict.certificate,
+      localCertificate: localRaw && (isServer || (auth.hasLocalCertificate && peerAskedForCertificate)) ? new X509Certificate(localRaw) : null,
+      mutual: isServer
+        ? verdict.certificate !== null && auth.clientCertificateRequired
+        : auth.hasLocalCertificate && peerAskedForCertificate,
+    };
+    let accepted: boolean;
+    if (auth.validate !== undefined) {
+      try {
+        accepted = auth.validate(this, verdict.certificate, verdict.chain, errors) === true;
+      } catch (err) {
+        this.#authFailed(
+          new AuthenticationError('The remote certificate was rejected by RemoteCertificateValidationCallback.', {
+            cause: err,
+          }),
+        );
+        return;
+      }
+      if (!accepted) {
+        this.#authFailed(
+          new AuthenticationError('The remote certificate was rejected by RemoteCertificateValidationCallback.'),
+        );
+        return;
+      }
+    } else if (errors !== SslPolicyErrors.None) {
+      const error = new AuthenticationError(
+        `The remote certificate is invalid according to the validation procedure: ${describePolicyErrors(errors)} (${verdict.reasons.join('; ')})`,
+      );
+      (error as AuthenticationError & { sslPolicyErrors?: number }).sslPolicyErrors = errors;
+      this.#authFailed(error);
+      return;
+    }
+    if (this.#phase !== Phase.Authenticating) return; // disposed from inside the callback
+    this.#phase = nextPhase(this.#phase, Phase.Authenticated);
+    this.#auth = null;
+    socket.on('data', this.#onTlsData);
+    this.#pumpRead();
+    const deferred = this.#deferredStreamWrite;
+    if (deferred !== null) {
+      this.#deferredStreamWrite = null;
+      this.#streamWrite(deferred.chunks, deferred.cb);
+    }
+    if (this.#finalCallback !== null && deferred === null) this.#runFinal();
+    this.emit('secure');
+    auth.done(null);
+  };
+
+  /** Turns a handshake failure into the stored fault and tells everyone waiting. */
+  #authFailed(error: unknown): void {
+    if (this.#phase !== Phase.Authenticating) return;
+    const auth = this.#auth;
+    this.#auth = null;
+    this.#session = null;
+    this.#setFault(error);
+    auth?.done(error);
+  }
+
+  // ─────────────────────────────────────── TLS socket events ───────────────────────────────────────
+
+  readonly #onTlsError = (err: unknown): void => {
+    if (this.#phase === Phase.Authenticating) {
+      const error =
+        err instanceof SslDuplexError
+          ? err
+          : isTlsLibraryError(err)
+            ? new AuthenticationError(Messages.authFailed, { cause: err })
+            : new IOError(Messages.eof, { cause: err });
+      this.#authFailed(error);
+      return;
+    }
+    if (this.#phase !== Phase.Authenticated) return;
+    this.#setFault(err instanceof IOError ? err : new IOError(Messages.readFailed, { cause: err }));
+  };
+
+  readonly #onTlsEnd = (): void => {
+    if (this.#phase === Phase.Authenticating) {
+      this.#authFailed(new IOError(Messages.eof));
+      return;
+    }
+    this.#readEof = true;
+    this.#pumpRead();
+  };
+
+  readonly #onTlsClose = (): void => {
+    if (this.#phase === Phase.Authenticating) {
+      this.#authFailed(new IOError(Messages.eof));
+      return;
+    }
+    if (this.#phase !== Phase.Authenticated) return;
+    // The transport is gone: reads see the end, a write still waiting can no longer complete.
+    this.#readEof = true;
+    this.#pumpRead();
+    const waiter = this.#drainWaiter;
+    this.#drainWaiter = null;
+    waiter?.(new IOError('The transport was closed before the write completed.'));
+  };
+
+  readonly #onTlsDrain = (): void => {
+    const waiter = this.#drainWaiter;
+    this.#drainWaiter = null;
+    waiter?.();
+  };
+
+  readonly #onTlsData = (chunk: Buffer): void => {
+    this.#readQueue.push(chunk);
+    this.#pumpRead();
+  };
+
+  /**
+   * Hands queued plaintext to whoever waits: a pending APM/promise read first (it copies into the
+   * caller's buffer), else the stream face (which gets TLS's chunks without a copy). The TLS
+   * socket flows only while somebody wants data, so unread plaintext stays bounded.
+   */
+  #pumpRead(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      const queue = this.#readQueue;
+      const op = this.#readOp;
+      if (op !== null && (queue.length > 0 || this.#readEof)) {
+        this.#readOp = null;
+        if (op.timer) clearTimeout(op.timer);
+        op.done(null, this.#takeInto(op.buffer, op.offset, op.count));
+      }
+      while (this.#streamWantsData && this.#readOp === null) {
+        const chunk = queue.shift();
+        if (chunk !== undefined) {
+          this.#streamWantsData = this.push(chunk);
+        } else {
+          if (this.#readEof && !this.#streamEnded) {
+            this.#streamEnded = true;
+            this.#streamWantsData = false;
+            this.push(null);
+          }
+          break;
+        }
+      }
+      const socket = this.#tls;
+      if (socket !== null && this.#phase === Phase.Authenticated) {
+        if ((this.#readOp !== null || this.#streamWantsData) && !this.#readEof) socket.resume();
+        else socket.pause();
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /** Copies queued plaintext into the caller's buffer; what does not fit stays queued. */
+  #takeInto(buffer: Uint8Array, offset: number, count: number): number {
+    const queue = this.#readQueue;
+    let n = 0;
+    while (n < count && queue.length > 0) {
+      const chunk = queue[0]!;
+      const take = Math.min(chunk.length, count - n);
+      buffer.set(take === chunk.length ? chunk : chunk.subarray(0, take), offset + n);
+      n += take;
+      if (take === chunk.length) queue.shift();
+      else queue[0] = chunk.subarray(take);
+    }
+    return n;
+  }
+
+  // ───────────────────────────────────────────── read ─────────────────────────────────────────────
+
+  /** Starts a read; completes as soon as at least one byte (or the end, 0) is there. */
+  beginRead(
+    buffer: Uint8Array,
+    offset: number,
+    count: number,
+    asyncCallback?: AsyncCallback | null,
+    asyncState?: unknown,
+  ): IAsyncResult {
+    const n = this.#checkRead(buffer, offset, count);
+    const ar = new AsyncResult<number>(this, 'read', asyncCallback ?? undefined, asyncState);
+    this.#startRead(buffer, offset, n, ar.done);
+    return ar.started();
+  }
+
+  endRead(asyncResult: IAsyncResult): number {
+    return AsyncResult.end<number>(this, 'read', asyncResult);
+  }
+
+  /** Resolves with the number of bytes read, 0 at the end of the stream. Never throws. */
+  readAsync(buffer: Uint8Array, offset = 0, count?: number, signal?: AbortSignal): Promise<number> {
+    return this.#promise<number>((done) => {
+      const n = this.#checkRead(buffer, offset, count);
+      if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+      if (signal === undefined) {
+        this.#startRead(buffer, offset, n, done);
+        return;
+      }
+      const onAbort = (): void => {
+        const op = this.#readOp;
+        if (op === null || op.done !== wrapped) return;
+        // Nothing was taken from the queue for this read: the stream stays usable, no byte is lost.
+        this.#readOp = null;
+        if (op.timer) clearTimeout(op.timer);
+        this.#pumpRead();
+        done(new AbortError(undefined, { cause: signal.reason }));
+      };
+      const wrapped: Done<number> = (err, value) => {
+        signal.removeEventListener('abort', onAbort);
+        done(err, value);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#startRead(buffer, offset, n, wrapped);
+    });
+  }
+
+  #startRead(buffer: Uint8Array, offset: number, count: number, done: Done<number>): void {
+    if (count === 0) {
+      done(null, 0);
+      return;
+    }
+    const op: PendingRead = { buffer, offset, count, done, timer: undefined };
+    this.#readOp = op;
+    this.#pumpRead();
+    if (this.#readOp === op && this.#readTimeout > 0) {
+      op.timer = setTimeout(this.#onReadTimeout, this.#readTimeout);
+    }
+  }
+
+  readonly #onReadTimeout = (): void => {
+    this.#setFault(new TimeoutError(`The read operation timed out after ${this.#readTimeout} ms.`));
+  };
+
+  // ───────────────────────────────────────────── write ─────────────────────────────────────────────
+
+  /** Starts a write; completes when TLS has taken the bytes (encrypted and handed to the transport). */
+  beginWrite(
+    buffer: Uint8Array,
+    offset: number,
+    count: number,
+    asyncCallback?: AsyncCallback | null,
+    asyncState?: unknown,
+  ): IAsyncResult {
+    const n = this.#checkWrite(buffer, offset, count);
+    const ar = new AsyncResult<void>(this, 'write', asyncCallback ?? undefined, asyncState);
+    this.#startWrite(buffer, offset, n, ar.done);
+    return ar.started();
+  }
+
+  endWrite(asyncResult: IAsyncResult): void {
+    AsyncResult.end<void>(this, 'write', asyncResult);
+  }
+
+  /** Never throws; rejects with the same errors `beginWrite` throws. */
+  writeAsync(buffer: Uint8Array, offset = 0, count?: number, signal?: AbortSignal): Promise<void> {
+    return this.#promise<void>((done) => {
+      const n = this.#checkWrite(buffer, offset, count);
+      if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+      if (signal === undefined) {
+        this.#startWrite(buffer, offset, n, done);
+        return;
+      }
+      const onAbort = (): void => {
+        if (this.#writeOp?.done !== wrapped) return;
+        // The peer may have seen part of a record: the stream cannot be trusted any more.
+        this.#setFault(new AbortError(undefined, { cause: signal.reason }));
+      };
+      const wrapped: Done<void> = (err) => {
+        signal.removeEventListener('abort', onAbort);
+        done(err);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#startWrite(buffer, offset, n, wrapped);
+    });
+  }
+
+  #startWrite(buffer: Uint8Array, offset: number, count: number, done: Done<void>): void {
+    if (count === 0) {
+      done(null);
+      return;
+    }
+    // A copy: the caller may reuse its buffer once the write completes, which can be before the
+    // bytes leave TLS's own queue.
+    const chunk = Buffer.from(buffer.subarray(offset, offset + count));
+    const op: PendingWrite = { done, timer: undefined };
+    this.#writeOp = op;
+    this.#writeToTls([chunk], (err) => {
+      if (this.#writeOp !== op) return;
+      this.#writeOp = null;
+      if (op.timer) clearTimeout(op.timer);
+      done(err ?? null);
+      this.#afterApmWrite();
+    });
+    if (this.#writeOp === op && this.#writeTimeout > 0) {
+      op.timer = setTimeout(this.#onWriteTimeout, this.#writeTimeout);
+    }
+  }
+
+  readonly #onWriteTimeout = (): void => {
+    this.#setFault(new TimeoutError(`The write operation timed out after ${this.#writeTimeout} ms.`));
+  };
+
+  /** A stream-face write that waited behind an APM write goes now. */
+  #afterApmWrite(): void {
+    const deferred = this.#deferredStreamWrite;
+    if (deferred !== null && this.#phase === Phase.Authenticated) {
+      this.#deferredStreamWrite = null;
+      this.#streamWrite(deferred.chunks, deferred.cb);
+    } else if (deferred === null && this.#finalCallback !== null && this.#phase === Phase.Authenticated) {
+      this.#runFinal();
+    }
+  }
+
+  /**
+   * Hands plaintext to TLS. Completion is acceptance (TLS's buffer below its high-water mark) or
+   * the next 'drain': waiting for each record to reach the wire costs 6–8× on small writes.
+   */
+  #writeToTls(chunks: Buffer[], done: (err?: unknown) => void): void {
+    const socket = this.#tls;
+    if (socket === null || socket.destroyed || !socket.writable) {
+      done(new IOError(Messages.writeFailed, { cause: new Error('The transport is closed.') }));
+      return;
+    }
+    let ok = true;
+    if (chunks.length === 1) {
+      ok = socket.write(chunks[0]!);
+    } else {
+      socket.cork();
+      for (const chunk of chunks) ok = socket.write(chunk);
+      socket.uncork();
+    }
+    if (ok) done();
+    else this.#drainWaiter = done;
+  }
+
+  // ─────────────────────────────────────── shutdown, dispose ───────────────────────────────────────
+
+  /** Sends close_notify; `canWrite` is false at once, reads go on. Allowed while a write is pending. */
+  shutdownAsync(): Promise<void> {
+    return this.#promise<void>((done) => {
+      this.#throwIfNotAuthenticated();
+      if (this.#shutdown) throw new InvalidOperationError(Messages.alreadyShutdown);
+      this.#shutdown = true;
+      this.#endTls(done);
+    });
+  }
+
+  #endTls(done: Done<void>): void {
+    const socket = this.#tls!;
+    if (socket.writableFinished) {
+      done(null);
+      return;
+    }
+    socket.end(() => done(null));
+  }
+
+  /** Releases everything; idempotent, never throws, sends no close_notify. */
+  dispose(): void {
+    if (this.#phase === Phase.Disposed) return;
+    if (!this.destroyed) this.destroy();
+    else this.#disposeCore(null);
+  }
+
+  /** `close()` is `dispose()`, as in .NET. */
+  close(): void {
+    this.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  #disposeCore(reason: Error | null): void {
+    const faultedByThis = reason !== null && reason === this.#fault;
+    if (this.#phase === Phase.Disposed) return;
+    if (!faultedByThis) this.#phase = nextPhase(this.#phase, Phase.Disposed);
+    const error = faultedByThis ? reason : new ObjectDisposedError();
+    const auth = this.#auth;
+    this.#auth = null;
+    auth?.done(error);
+    this.#failPending(error);
+    this.#teardownTls();
+  }
+
+  /** Stores the first fatal error; every later operation reports it (rule 1). */
+  #setFault(error: unknown): void {
+    if (this.#phase === Phase.Faulted || this.#phase === Phase.Disposed) return;
+    this.#fault = error;
+    this.#phase = nextPhase(this.#phase, Phase.Faulted);
+    this.#failPending(error);
+    this.#teardownTls();
+    // The stream face hears of it only if somebody uses it (contract §2).
+    if (this.#streamFaceInUse() && !this.destroyed) this.destroy(error as Error);
+  }
+
+  #failPending(error: unknown): void {
+    const read = this.#readOp;
+    this.#readOp = null;
+    if (read) {
+      if (read.timer) clearTimeout(read.timer);
+      read.done(error);
+    }
+    const write = this.#writeOp;
+    this.#writeOp = null;
+    this.#drainWaiter = null;
+    if (write) {
+      if (write.timer) clearTimeout(write.timer);
+      write.done(error);
+    }
+    const deferred = this.#deferredStreamWrite;
+    this.#deferredStreamWrite = null;
+    deferred?.cb(error as Error);
+    const final = this.#finalCallback;
+    this.#finalCallback = null;
+    final?.(error as Error);
+  }
+
+  #teardownTls(): void {
+    const socket = this.#tls;
+    if (socket !== null) {
+      socket.removeListener('data', this.#onTlsData);
+      socket.destroy();
+    } else if (!this.#leaveInnerStreamOpen) {
+      (this.#inner.destroy as (e?: Error) => void).call(this.#inner);
+    }
+    // With leaveInnerStreamOpen the Transport hands the inner stream back when TLS destroys it.
+    this.#transport?.destroy();
+  }
+
+  // ──────────────────────────────────────────── stream face ────────────────────────────────────────────
+
+  override _read(): void {
+    this.#streamWantsData = true;
+    if (this.#phase === Phase.Faulted) {
+      this.destroy(this.#fault as Error);
+      return;
+    }
+    if (this.#phase === Phase.Authenticated) this.#pumpRead();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: StreamCallback): void {
+    this.#streamWrite([chunk], cb);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, cb: StreamCallback): void {
+    this.#streamWrite(
+      chunks.map((c) => c.chunk),
+      cb,
+    );
+  }
+
+  #streamWrite(chunks: Buffer[], cb: StreamCallback): void {
+    switch (this.#phase) {
+      case Phase.Faulted:
+        cb(this.#fault as Error);
+        return;
+      case Phase.Disposed:
+        cb(new ObjectDisposedError());
+        return;
+      case Phase.Created:
+      case Phase.Authenticating:
+        // Queued like a net.Socket's writes while connecting.
+        this.#deferredStreamWrite = { chunks, cb };
+        return;
+    }
+    if (this.#shutdown) {
+      cb(new InvalidOperationError(Messages.alreadyShutdown));
+      return;
+    }
+    if (this.#writeOp !== null) {
+      this.#deferredStreamWrite = { chunks, cb };
+      return;
+    }
+    this.#streamWriteInFlight = true;
+    this.#writeToTls(chunks, (err) => {
+      this.#streamWriteInFlight = false;
+      cb((err as Error | undefined) ?? null);
+    });
+  }
+
+  override _final(cb: StreamCallback): void {
+    this.#finalCallback = cb;
+    if (this.#phase === Phase.Authenticated && this.#writeOp === null) this.#runFinal();
+    else if (this.#phase === Phase.Faulted) this.#failPending(this.#fault);
+    else if (this.#phase === Phase.Disposed) this.#failPending(new ObjectDisposedError());
+  }
+
+  /** `end()`: close_notify after the last write, then the inner stream ends (unless left open). */
+  #runFinal(): void {
+    const cb = this.#finalCallback;
+    this.#finalCallback = null;
+    if (cb === null) return;
+    if (this.#shutdown) {
+      cb();
+      return;
+    }
+    this.#shutdown = true;
+    this.#endTls(() => cb());
+  }
+
+  override _destroy(error: Error | null, cb: (error: Error | null) => void): void {
+    this.#disposeCore(error);
+    cb(error);
+  }
+
+  // ──────────────────────────────────────────── properties ────────────────────────────────────────────
+
+  get isAuthenticated(): boolean {
+    return this.#phase === Phase.Authenticated;
+  }
+  get isEncrypted(): boolean {
+    return this.isAuthenticated;
+  }
+  get isSigned(): boolean {
+    return this.isAuthenticated;
+  }
+  get isServer(): boolean {
+    return this.#role === 'server';
+  }
+  get isMutuallyAuthenticated(): boolean {
+    return this.isAuthenticated && this.#session !== null && this.#session.mutual;
+  }
+  get canRead(): boolean {
+    return this.isAuthenticated;
+  }
+  get canWrite(): boolean {
+    return this.isAuthenticated && !this.#shutdown;
+  }
+  get canSeek(): boolean {
+    return false;
+  }
+  get canTimeout(): boolean {
+    return true;
+  }
+  get leaveInnerStreamOpen(): boolean {
+    return this.#leaveInnerStreamOpen;
+  }
+  get innerStream(): InnerStream {
+    return this.#inner;
+  }
+  /** Client: the host it authenticated against; server: the SNI name the client sent ('' if none). */
+  get targetHostName(): string {
+    return this.#targetHost;
+  }
+  get checkCertRevocationStatus(): boolean {
+    return this.#checkRevocation;
+  }
+
+  get readTimeout(): number {
+    return this.#readTimeout;
+  }
+  set readTimeout(value: number) {
+    this.#readTimeout = checkTimeout(value);
+  }
+  get writeTimeout(): number {
+    return this.#writeTimeout;
+  }
+  set writeTimeout(value: number) {
+    this.#writeTimeout = checkTimeout(value);
+  }
+
+  /** The negotiated `SslProtocols` flag. */
+  get sslProtocol(): number {
+    return this.#requireSession().protocol;
+  }
+  get cipherAlgorithm(): number {
+    return this.#requireSession().cipher.cipherAlgorithm;
+  }
+  get cipherStrength(): number {
+    return this.#requireSession().cipher.cipherStrength;
+  }
+  get hashAlgorithm(): number {
+    return this.#requireSession().cipher.hashAlgorithm;
+  }
+  get hashStrength(): number {
+    return this.#requireSession().cipher.hashStrength;
+  }
+  get keyExchangeAlgorithm(): number {
+    return this.#requireSession().cipher.keyExchangeAlgorithm;
+  }
+  get keyExchangeStrength(): number {
+    return this.#requireSession().cipher.keyExchangeStrength;
+  }
+  /** The IANA name of the suite, e.g. `TLS_AES_128_GCM_SHA256`. */
+  get negotiatedCipherSuite(): string {
+    return this.#requireSession().cipher.suite;
+  }
+  /** The ALPN protocol, `''` when none was negotiated. */
+  get negotiatedApplicationProtocol(): string {
+    return this.#requireSession().alpn;
+  }
+  get remoteCertificate(): X509Certificate | null {
+    this.#throwIfNotAuthenticated();
+    return this.#session!.remoteCertificate;
+  }
+  get localCertificate(): X509Certificate | null {
+    this.#throwIfNotAuthenticated();
+    return this.#session!.localCertificate;
+  }
+
+  get length(): number {
+    throw new NotSupportedError(Messages.noSeek);
+  }
+  get position(): number {
+    throw new NotSupportedError(Messages.noSeek);
+  }
+  set position(_value: number) {
+    throw new NotSupportedError(Messages.noSeek);
+  }
+  seek(_offset: number, _origin?: unknown): number {
+    throw new NotSupportedError(Messages.noSeek);
+  }
+  setLength(_value: number): void {
+    throw new NotSupportedError(Messages.noSeek);
+  }
+
+  // ──────────────────────────────────────────── helpers ────────────────────────────────────────────
+
+  /** The promise forms: caller mistakes become a rejected promise instead of a throw. */
+  #promise<T>(start: (done: Done<T>) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      start((err, value) => (err !== null && err !== undefined ? reject(err) : resolve(value as T)));
+    });
+  }
+}

@@ -1,0 +1,163 @@
+import { Duplex } from 'node:stream';
+import { IOError, Messages } from './errors';
+import { RecordBoundary } from './record-boundary';
+
+/** What `SslDuplex` needs of an inner stream: any Node or readable-stream Duplex has it. */
+export interface InnerStream extends NodeJS.EventEmitter {
+  write(chunk: Uint8Array, cb?: (err?: Error | null) => void): boolean;
+  end(cb?: () => void): unknown;
+  destroy(error?: Error): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  cork?(): void;
+  uncork?(): void;
+  readonly readableEncoding?: BufferEncoding | null;
+  readonly destroyed?: boolean;
+  readonly readableEnded?: boolean;
+  readonly writable?: boolean;
+}
+
+/**
+ * The shim between Node's TLS (which sees this as its "socket") and the caller's inner stream.
+ * It exists for what Node's own wrapper cannot do: leave the inner stream open after TLS ends
+ * (`leaveInnerStreamOpen`), turn string chunks into bytes (a string reaching TLSWrap aborts the
+ * process, nodejs/node#58756), report a transport that ends inside a TLS record, and complete
+ * writes on acceptance by the inner stream rather than on wire completion.
+ */
+export class Transport extends Duplex {
+  readonly #inner: InnerStream;
+  readonly #leaveOpen: boolean;
+  readonly #records = new RecordBoundary();
+  #attached = true;
+  #innerEnded = false;
+  #pendingWriteCb: ((err?: Error | null) => void) | undefined;
+
+  constructor(inner: InnerStream, leaveOpen: boolean) {
+    // allowHalfOpen: the TLS layer above decides when to end its own side (half-close).
+    super({ allowHalfOpen: true, decodeStrings: true });
+    this.#inner = inner;
+    this.#leaveOpen = leaveOpen;
+    inner.on('data', this.#onData);
+    inner.on('end', this.#onEnd);
+    inner.on('close', this.#onClose);
+    inner.on('error', this.#onError);
+    inner.on('drain', this.#onDrain);
+    // Reading starts when TLS asks for it (_read), not before.
+    inner.pause();
+    if (inner.readableEnded === true) process.nextTick(this.#onEnd);
+  }
+
+  /** True once the inner stream ended while a TLS record was only partly received. */
+  get endedInsideRecord(): boolean {
+    return this.#innerEnded && this.#records.insideRecord;
+  }
+
+  readonly #onData = (chunk: unknown): void => {
+    let bytes: Buffer;
+    if (typeof chunk === 'string') {
+      bytes = Buffer.from(chunk, this.#inner.readableEncoding ?? 'utf8');
+    } else if (chunk instanceof Uint8Array) {
+      bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    } else {
+      this.destroy(new IOError('The inner stream delivered a chunk that is not bytes (objectMode).'));
+      return;
+    }
+    this.#records.feed(bytes);
+    if (!this.push(bytes)) this.#inner.pause();
+  };
+
+  readonly #onEnd = (): void => {
+    if (this.#innerEnded || !this.#attached) return;
+    this.#innerEnded = true;
+    if (this.#records.insideRecord) {
+      this.destroy(new IOError(Messages.eofMidRecord));
+      return;
+    }
+    this.push(null);
+  };
+
+  readonly #onClose = (): void => {
+    // An inner stream destroyed without 'end' ends the transport too.
+    if (!this.#innerEnded) this.#onEnd();
+  };
+
+  readonly #onError = (err: Error): void => {
+    this.destroy(err);
+  };
+
+  readonly #onDrain = (): void => {
+    const cb = this.#pendingWriteCb;
+    this.#pendingWriteCb = undefined;
+    cb?.();
+  };
+
+  override _read(): void {
+    if (this.#attached) this.#inner.resume();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
+    let ok: boolean;
+    try {
+      ok = this.#inner.write(chunk);
+    } catch (err) {
+      cb(err as Error);
+      return;
+    }
+    if (ok) cb();
+    else this.#pendingWriteCb = cb;
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
+    let ok = true;
+    try {
+      this.#inner.cork?.();
+      for (const { chunk } of chunks) ok = this.#inner.write(chunk);
+      this.#inner.uncork?.();
+    } catch (err) {
+      cb(err as Error);
+      return;
+    }
+    if (ok) cb();
+    else this.#pendingWriteCb = cb;
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    if (!this.#leaveOpen && this.#attached) {
+      try {
+        this.#inner.end();
+      } catch (err) {
+        cb(err as Error);
+        return;
+      }
+    }
+    cb();
+  }
+
+  override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
+    this.#detach();
+    if (!this.#leaveOpen && this.#inner.destroyed !== true) {
+      try {
+        this.#inner.destroy();
+      } catch {
+        // The inner stream's own destroy failing changes nothing for TLS: it is gone either way.
+      }
+    }
+    const pending = this.#pendingWriteCb;
+    this.#pendingWriteCb = undefined;
+    pending?.(err ?? new IOError('The transport was closed.'));
+    cb(err);
+  }
+
+  /** Hands the inner stream back: paused, and with none of our listeners left on it. */
+  #detach(): void {
+    if (!this.#attached) return;
+    this.#attached = false;
+    const inner = this.#inner;
+    inner.removeListener('data', this.#onData);
+    inner.removeListener('end', this.#onEnd);
+    inner.removeListener('close', this.#onClose);
+    inner.removeListener('error', this.#onError);
+    inner.removeListener('drain', this.#onDrain);
+    inner.pause();
+  }
+}

@@ -1,0 +1,72 @@
+import * as net from 'node:net';
+import { duplexPair, type Duplex } from 'node:stream';
+import { SslDuplex, type SslDuplexOptions, type SslClientAuthenticationOptions, type SslServerAuthenticationOptions } from '../../lib';
+import { fixtures } from './fixtures';
+
+export type Transport = 'memory' | 'tcp';
+
+/** Two connected inner streams: an in-memory pair or a loopback TCP connection. */
+export async function innerPair(kind: Transport): Promise<[Duplex, Duplex]> {
+  if (kind === 'memory') return duplexPair();
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+  const client = net.connect(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => client.once('connect', resolve).once('error', reject));
+  const serverSide = await accepted;
+  server.close();
+  return [client, serverSide];
+}
+
+export interface PairOptions {
+  transport?: Transport;
+  client?: Partial<SslClientAuthenticationOptions>;
+  server?: Partial<SslServerAuthenticationOptions>;
+  clientDuplex?: SslDuplexOptions;
+  serverDuplex?: SslDuplexOptions;
+}
+
+/** Two SslDuplex ends, not yet authenticated, over the chosen transport. */
+export async function sslPair(options: PairOptions = {}): Promise<[SslDuplex, SslDuplex, Duplex, Duplex]> {
+  const [a, b] = await innerPair(options.transport ?? 'memory');
+  return [new SslDuplex(a, options.clientDuplex ?? {}), new SslDuplex(b, options.serverDuplex ?? {}), a, b];
+}
+
+/** Two authenticated SslDuplex ends; the client trusts the test CA and expects `localhost`. */
+export async function authenticatedPair(options: PairOptions = {}): Promise<[SslDuplex, SslDuplex, Duplex, Duplex]> {
+  const pki = await fixtures();
+  const [client, server, a, b] = await sslPair(options);
+  await Promise.all([
+    client.authenticateAsClientAsync({ targetHost: 'localhost', ca: pki.ca.cert, ...options.client }),
+    server.authenticateAsServerAsync({ serverCertificate: pki.server, ...options.server }),
+  ]);
+  return [client, server, a, b];
+}
+
+/** Reads with readAsync until the end of the stream. */
+export async function readAll(stream: SslDuplex, size = 65536): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  const buf = new Uint8Array(size);
+  for (;;) {
+    const n = await stream.readAsync(buf, 0, buf.length);
+    if (n === 0) return Buffer.concat(parts);
+    parts.push(Buffer.from(buf.subarray(0, n)));
+  }
+}
+
+/** Reads with readAsync until `total` bytes arrived. */
+export async function readExactly(stream: SslDuplex, total: number): Promise<Buffer> {
+  const out = Buffer.alloc(total);
+  let got = 0;
+  while (got < total) {
+    const n = await stream.readAsync(out, got, total - got);
+    if (n === 0) throw new Error(`stream ended after ${got} of ${total} bytes`);
+    got += n;
+  }
+  return out;
+}
+
+export function tick(ms = 0): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
