@@ -170,6 +170,6 @@ export class CertificateAuthority {
       signingAlgorithm: algorithms[this.#kind],
       extensions: [await x509.AuthorityKeyIdentifierExtension.create(this.#cert)],
     });
-    return crl.toString('pem');
+    return pem('X509 CRL', crl.rawData);
   }
 }

@@ -30,7 +30,7 @@ import { describePolicyErrors, judgePeer } from './policy';
 import { fromProtocolName } from './protocols';
 import { nextPhase, Phase } from './state';
 import { prepareClient, prepareServer, secureContext } from './tls-options';
-import { Transport, type InnerStream } from './transport';
+import { closeInner, Transport, type InnerStream } from './transport';
 import { checkBufferArguments, checkTimeout } from './validation';
 
 type Done<T> = (error: unknown, value?: T) => void;
@@ -955,7 +955,7 @@ export class SslDuplex extends Duplex {
       socket.removeListener('data', this.#onTlsData);
       socket.destroy();
     } else if (!this.#leaveInnerStreamOpen) {
-      (this.#inner.destroy as (e?: Error) => void).call(this.#inner);
+      closeInner(this.#inner);
     }
     // With leaveInnerStreamOpen the Transport hands the inner stream back when TLS destroys it.
     this.#transport?.destroy();

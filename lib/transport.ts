@@ -135,13 +135,7 @@ export class Transport extends Duplex {
 
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
     this.#detach();
-    if (!this.#leaveOpen && this.#inner.destroyed !== true) {
-      try {
-        this.#inner.destroy();
-      } catch {
-        // The inner stream's own destroy failing changes nothing for TLS: it is gone either way.
-      }
-    }
+    if (!this.#leaveOpen) closeInner(this.#inner);
     const pending = this.#pendingWriteCb;
     this.#pendingWriteCb = undefined;
     pending?.(err ?? new IOError('The transport was closed.'));
@@ -161,3 +155,38 @@ export class Transport extends Duplex {
     inner.pause();
   }
 }
+
+/**
+ * Ends the inner stream, then destroys it. Ending first matters for streams that do not pass a
+ * destroy on to their peer (an in-memory pair): the peer sees its end of stream. A peer that never
+ * reads cannot hold the stream open for long.
+ */
+export function closeInner(inner: InnerStream): void {
+  if (inner.destroyed === true) return;
+  // Errors after we let go (a reset while ending) must not become uncaught exceptions.
+  inner.on('error', ignore);
+  const destroy = (): void => {
+    clearTimeout(timer);
+    try {
+      inner.destroy();
+    } catch {
+      // Nothing left to release.
+    }
+  };
+  const timer = setTimeout(destroy, 2000);
+  timer.unref();
+  const w = inner as InnerStream & { writableFinished?: boolean; writableEnded?: boolean };
+  if (w.writable === false || w.writableFinished === true) {
+    destroy();
+    return;
+  }
+  inner.once('finish', destroy);
+  inner.once('close', destroy);
+  try {
+    if (w.writableEnded !== true) inner.end();
+  } catch {
+    destroy();
+  }
+}
+
+function ignore(): void {}

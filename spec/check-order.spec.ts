@@ -1,0 +1,180 @@
+import { expect } from 'chai';
+import {
+  ArgumentError,
+  ArgumentNullError,
+  ArgumentOutOfRangeError,
+  AuthenticationError,
+  InvalidOperationError,
+  NotSupportedError,
+  ObjectDisposedError,
+  SslDuplex,
+} from '../lib';
+import { authenticatedPair, sslPair } from './helpers/pairs';
+import { fixtures } from './helpers/fixtures';
+
+type Begin = 'beginRead' | 'beginWrite';
+const buf = (n = 16): Uint8Array => new Uint8Array(n);
+
+function throwsFrom(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a synchronous throw');
+}
+
+describe('read/write check order (contract §4)', () => {
+  for (const method of ['beginRead', 'beginWrite'] as Begin[]) {
+    const asyncName = method === 'beginRead' ? 'readAsync' : 'writeAsync';
+
+    describe(method, () => {
+      it('rule 1: disposed → ObjectDisposedError, before a null buffer', async () => {
+        const [client] = await authenticatedPair();
+        client.dispose();
+        expect(throwsFrom(() => client[method](null as never, 0, 0))).to.be.instanceOf(ObjectDisposedError);
+      });
+
+      it('rule 1: a stored fault is thrown again as the same object', async () => {
+        const pki = await fixtures();
+        const [client, server] = await sslPair();
+        // The client does not trust the test CA (no `ca`): its authentication fails and is stored.
+        const [err] = await Promise.all([
+          client.authenticateAsClientAsync('localhost').catch((e) => e),
+          server.authenticateAsServerAsync(pki.server).catch((e) => e),
+        ]);
+        expect(err).to.be.instanceOf(AuthenticationError);
+        expect(throwsFrom(() => client[method](buf(), 0, 1))).to.equal(err);
+        expect(throwsFrom(() => client[method](buf(), 0, 1))).to.equal(err);
+        client.dispose();
+        server.dispose();
+      });
+
+      it('rule 2: not authenticated → InvalidOperationError, before a bad offset', async () => {
+        const [client, server] = await sslPair();
+        expect(throwsFrom(() => client[method](buf(), -1, 0))).to.be.instanceOf(InvalidOperationError);
+        expect(throwsFrom(() => client[method](buf(), -1, 0))).not.to.be.instanceOf(ObjectDisposedError);
+        client.dispose();
+        server.dispose();
+      });
+
+      it('rule 3: null buffer → ArgumentNullError(buffer); not a Uint8Array → ArgumentError(buffer)', async () => {
+        const [client, server] = await authenticatedPair();
+        const a = throwsFrom(() => client[method](undefined as never, 0, 0)) as ArgumentNullError;
+        expect(a).to.be.instanceOf(ArgumentNullError);
+        expect(a.paramName).to.equal('buffer');
+        const b = throwsFrom(() => client[method]([1, 2, 3] as never, 0, 1)) as ArgumentError;
+        expect(b).to.be.instanceOf(ArgumentError);
+        expect(b).not.to.be.instanceOf(ArgumentNullError);
+        expect(b.paramName).to.equal('buffer');
+        client.dispose();
+        server.dispose();
+      });
+
+      it('rule 4: offset < 0, > length or not an integer → ArgumentOutOfRangeError(offset), before count', async () => {
+        const [client, server] = await authenticatedPair();
+        for (const offset of [-1, 17, 1.5, NaN]) {
+          const e = throwsFrom(() => client[method](buf(), offset, -5)) as ArgumentOutOfRangeError;
+          expect(e).to.be.instanceOf(ArgumentOutOfRangeError);
+          expect(e.paramName).to.equal('offset');
+        }
+        client.dispose();
+        server.dispose();
+      });
+
+      it('rule 5: count < 0, past the end or not an integer → ArgumentOutOfRangeError(count)', async () => {
+        const [client, server] = await authenticatedPair();
+        for (const [offset, count] of [
+          [0, -1],
+          [10, 7],
+          [0, 2.5],
+          [16, 1],
+        ] as const) {
+          const e = throwsFrom(() => client[method](buf(), offset, count)) as ArgumentOutOfRangeError;
+          expect(e).to.be.instanceOf(ArgumentOutOfRangeError);
+          expect(e.paramName).to.equal('count');
+        }
+        client.dispose();
+        server.dispose();
+      });
+
+      it(`rule 7: a second ${method === 'beginRead' ? 'read' : 'write'} while one is pending → NotSupportedError, after argument errors`, async () => {
+        const [client, server] = await authenticatedPair();
+        const big = new Uint8Array(8 << 20); // large enough that the write stays pending
+        const first = client[method](big, 0, big.length);
+        if (!first.isCompleted) {
+          expect(throwsFrom(() => client[method](buf(), 0, 99))).to.be.instanceOf(ArgumentOutOfRangeError);
+          expect(throwsFrom(() => client[method](buf(), 0, 1))).to.be.instanceOf(NotSupportedError);
+        } else {
+          expect.fail('the first operation should still be pending');
+        }
+        client.dispose();
+        server.dispose();
+      });
+
+      it(`${asyncName} never throws: it rejects with the same error`, async () => {
+        const [client, server] = await sslPair();
+        let p: Promise<unknown> | undefined;
+        expect(() => {
+          p = (client[asyncName] as (b: unknown, o?: number, c?: number) => Promise<unknown>)(buf(), 0, 1);
+        }).not.to.throw();
+        const e = await p!.catch((x) => x);
+        expect(e).to.be.instanceOf(InvalidOperationError);
+        client.dispose();
+        const d = await (client[asyncName] as (b: unknown) => Promise<unknown>)(null).catch((x) => x);
+        expect(d).to.be.instanceOf(ObjectDisposedError);
+        server.dispose();
+      });
+    });
+  }
+
+  it('rule 6: a write after shutdownAsync → InvalidOperationError (after argument checks)', async () => {
+    const [client, server] = await authenticatedPair();
+    await client.shutdownAsync();
+    expect(throwsFrom(() => client.beginWrite(buf(), 0, 99))).to.be.instanceOf(ArgumentOutOfRangeError);
+    const e = throwsFrom(() => client.beginWrite(buf(), 0, 1));
+    expect(e).to.be.instanceOf(InvalidOperationError);
+    expect(e).not.to.be.instanceOf(ObjectDisposedError);
+    client.dispose();
+    server.dispose();
+  });
+
+  it('a zero-length write follows rule 7 too', async () => {
+    const [client, server] = await authenticatedPair();
+    const big = new Uint8Array(8 << 20);
+    client.beginWrite(big, 0, big.length);
+    expect(throwsFrom(() => client.beginWrite(buf(), 0, 0))).to.be.instanceOf(NotSupportedError);
+    client.dispose();
+    server.dispose();
+  });
+
+  it('one read and one write may be pending at the same time', async () => {
+    const [client, server] = await authenticatedPair();
+    const r = client.beginRead(buf(), 0, 16);
+    const w = client.beginWrite(Buffer.from('ping'), 0, 4);
+    expect(r.isCompleted).to.equal(false);
+    await w.asyncWaitHandle;
+    client.endWrite(w);
+    await server.writeAsync(Buffer.from('pong'));
+    await r.asyncWaitHandle;
+    expect(client.endRead(r)).to.equal(4);
+    client.dispose();
+    server.dispose();
+  });
+
+  it('count = 0 reads complete with 0 at once', async () => {
+    const [client, server] = await authenticatedPair();
+    const ar = client.beginRead(buf(), 0, 0);
+    expect(ar.isCompleted).to.equal(true);
+    expect(ar.completedSynchronously).to.equal(true);
+    expect(client.endRead(ar)).to.equal(0);
+    expect(await client.readAsync(buf(), 3, 0)).to.equal(0);
+    client.dispose();
+    server.dispose();
+  });
+
+  it('the SslDuplex constructor refuses a missing or one-way inner stream', () => {
+    expect(() => new SslDuplex(null as never)).to.throw(ArgumentNullError);
+    expect(() => new SslDuplex({} as never)).to.throw(ArgumentError);
+  });
+});
