@@ -122,6 +122,9 @@ export class SslDuplex extends Duplex {
   #deferredStreamWrite: DeferredStreamWrite | null = null;
   #streamWriteInFlight = false;
   #drainWaiter: ((err?: unknown) => void) | null = null;
+  #drainTarget = 0;
+  #tlsWritesIssued = 0;
+  #tlsWritesDone = 0;
   #shutdown = false;
   #finalCallback: StreamCallback | null = null;
 
@@ -857,15 +860,31 @@ export class SslDuplex extends Duplex {
     }
     let ok = true;
     if (chunks.length === 1) {
-      ok = socket.write(chunks[0]!);
+      ok = socket.write(chunks[0]!, this.#onTlsWritten);
     } else {
       socket.cork();
-      for (const chunk of chunks) ok = socket.write(chunk);
+      for (const chunk of chunks) ok = socket.write(chunk, this.#onTlsWritten);
       socket.uncork();
     }
-    if (ok) done();
-    else this.#drainWaiter = done;
+    this.#tlsWritesIssued += chunks.length;
+    if (ok) {
+      done();
+      return;
+    }
+    // Over the high-water mark: done at 'drain', or once TLS took these chunks, whichever is
+    // first (a Writable that is ending emits no 'drain').
+    this.#drainWaiter = done;
+    this.#drainTarget = this.#tlsWritesIssued;
   }
+
+  readonly #onTlsWritten = (err?: Error | null): void => {
+    this.#tlsWritesDone++;
+    if (this.#drainWaiter !== null && (err || this.#tlsWritesDone >= this.#drainTarget)) {
+      const waiter = this.#drainWaiter;
+      this.#drainWaiter = null;
+      waiter(err ? new IOError(Messages.writeFailed, { cause: err }) : undefined);
+    }
+  };
 
   // ─────────────────────────────────────── shutdown, dispose ───────────────────────────────────────
 
