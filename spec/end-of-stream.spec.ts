@@ -1,0 +1,107 @@
+import { expect } from 'chai';
+import { duplexPair, PassThrough, Duplex } from 'node:stream';
+import { IOError, SslDuplex } from '../lib';
+import { fixtures } from './helpers/fixtures';
+import { authenticatedPair, readAll, readExactly } from './helpers/pairs';
+
+/**
+ * An inner stream we can cut at any byte: the client's ciphertext goes through `forward`, which
+ * can hold back the tail of a record and then end the stream.
+ */
+function interceptedPair(): { a: Duplex; b: Duplex; toClient: PassThrough; cut: (keep: number) => void } {
+  const [a, mid] = duplexPair();
+  const [midB, b] = duplexPair();
+  // client → server flows untouched
+  mid.pipe(midB);
+  const toClient = new PassThrough();
+  let held: Buffer | null = null;
+  let cutAt = -1;
+  midB.on('data', (chunk: Buffer) => {
+    if (cutAt < 0) {
+      mid.write(chunk);
+      return;
+    }
+    held = held ? Buffer.concat([held, chunk]) : chunk;
+    if (held.length >= cutAt) {
+      mid.write(held.subarray(0, cutAt));
+      mid.end();
+    }
+  });
+  return {
+    a,
+    b,
+    toClient,
+    cut: (keep: number) => {
+      cutAt = keep;
+    },
+  };
+}
+
+describe('end of stream (contract §4)', () => {
+  for (const transport of ['memory', 'tcp'] as const) {
+    it(`close_notify → readAsync and endRead return 0, and again (${transport})`, async () => {
+      const [client, server] = await authenticatedPair({ transport });
+      await server.writeAsync(Buffer.from('last words'));
+      await server.shutdownAsync();
+      expect((await readExactly(client, 10)).toString()).to.equal('last words');
+      expect(await client.readAsync(new Uint8Array(4))).to.equal(0);
+      expect(await client.readAsync(new Uint8Array(4))).to.equal(0);
+      const ar = client.beginRead(new Uint8Array(4), 0, 4);
+      await ar.asyncWaitHandle;
+      expect(client.endRead(ar)).to.equal(0);
+      client.dispose();
+      server.dispose();
+    });
+  }
+
+  it('half-close over TCP: after reading 0 the side can still write and shut down', async () => {
+    const [client, server] = await authenticatedPair({ transport: 'tcp' });
+    await client.writeAsync(Buffer.from('request'));
+    await client.shutdownAsync();
+    expect((await readAll(server)).toString()).to.equal('request');
+    await server.writeAsync(Buffer.from('response after your close_notify'));
+    await server.shutdownAsync();
+    expect((await readAll(client)).toString()).to.equal('response after your close_notify');
+    client.dispose();
+    server.dispose();
+  });
+
+  it('the transport ending inside a TLS record → IOError', async () => {
+    const pki = await fixtures();
+    const { a, b, cut } = interceptedPair();
+    const client = new SslDuplex(a);
+    const server = new SslDuplex(b);
+    await Promise.all([
+      client.authenticateAsClientAsync({ targetHost: 'localhost', ca: pki.ca.cert }),
+      server.authenticateAsServerAsync(pki.server),
+    ]);
+    // Let session tickets through, then cut the next record 10 bytes in.
+    await server.writeAsync(Buffer.from('x'));
+    await readExactly(client, 1);
+    cut(10);
+    await server.writeAsync(Buffer.alloc(1000, 1));
+    const e = await client.readAsync(new Uint8Array(2000)).catch((x) => x);
+    expect(e).to.be.instanceOf(IOError);
+    client.dispose();
+    server.dispose();
+  });
+
+  it('the transport ending at a record boundary without close_notify → 0, like .NET', async () => {
+    const pki = await fixtures();
+    const { a, b, cut } = interceptedPair();
+    const client = new SslDuplex(a);
+    const server = new SslDuplex(b);
+    await Promise.all([
+      client.authenticateAsClientAsync({ targetHost: 'localhost', ca: pki.ca.cert }),
+      server.authenticateAsServerAsync(pki.server),
+    ]);
+    await server.writeAsync(Buffer.from('x'));
+    await readExactly(client, 1);
+    cut(5 + 1 + 1 + 16); // one whole TLS 1.3 record for 1 byte: header, byte, type, tag
+    await server.writeAsync(Buffer.from('y'));
+    expect((await readExactly(client, 1)).toString()).to.equal('y');
+    expect(await client.readAsync(new Uint8Array(8))).to.equal(0);
+    client.dispose();
+    server.dispose();
+  });
+});
