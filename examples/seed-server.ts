@@ -22,10 +22,9 @@ interface ClientState {
 function readCallback(ar: IAsyncResult): void {
   const state = ar.asyncState as ClientState;
   const stream = state.stream;
-  let byteCount = -1;
   try {
     console.log('Reading data from the client.');
-    byteCount = stream.endRead(ar);
+    const byteCount = stream.endRead(ar);
     state.readData += state.decoder.decode(state.buffer.subarray(0, byteCount), { stream: true });
     // Check for EOF or an empty message.
     if (!state.readData.includes('<EOF>') && byteCount !== 0) {

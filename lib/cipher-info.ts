@@ -49,5 +49,13 @@ export function cipherInfoOf(socket: TLSSocket): CipherInfo {
   const [cipherAlgorithm, cipherStrength] = cipherOf(suite);
   const [hashAlgorithm, hashStrength] = hashOf(suite);
   const [keyExchangeAlgorithm, keyExchangeStrength] = exchangeOf(socket, suite);
-  return { suite, cipherAlgorithm, cipherStrength, hashAlgorithm, hashStrength, keyExchangeAlgorithm, keyExchangeStrength };
+  return {
+    suite,
+    cipherAlgorithm,
+    cipherStrength,
+    hashAlgorithm,
+    hashStrength,
+    keyExchangeAlgorithm,
+    keyExchangeStrength,
+  };
 }

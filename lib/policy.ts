@@ -38,7 +38,8 @@ export function judgePeer(socket: TLSSocket, isServer: boolean, targetHost: stri
   }
   let errors = SslPolicyErrors.None;
   const reasons: string[] = [];
-  const handle = (socket as unknown as { _handle?: { verifyError?: () => (Error & { code?: string }) | null } })._handle;
+  const handle = (socket as unknown as { _handle?: { verifyError?: () => (Error & { code?: string }) | null } })
+    ._handle;
   const verifyError = handle?.verifyError?.();
   if (verifyError) {
     errors |= SslPolicyErrors.RemoteCertificateChainErrors;

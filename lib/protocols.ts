@@ -8,7 +8,13 @@ const order: Array<[number, SecureVersion]> = [
   [SslProtocols.Tls12, 'TLSv1.2'],
   [SslProtocols.Tls13, 'TLSv1.3'],
 ];
-const known = SslProtocols.Ssl2 | SslProtocols.Ssl3 | SslProtocols.Tls | SslProtocols.Tls11 | SslProtocols.Tls12 | SslProtocols.Tls13;
+const known =
+  SslProtocols.Ssl2 |
+  SslProtocols.Ssl3 |
+  SslProtocols.Tls |
+  SslProtocols.Tls11 |
+  SslProtocols.Tls12 |
+  SslProtocols.Tls13;
 
 /**
  * `SslProtocols` flags → Node's `minVersion`/`maxVersion`. OpenSSL takes a range, so a set with a
@@ -17,7 +23,10 @@ const known = SslProtocols.Ssl2 | SslProtocols.Ssl3 | SslProtocols.Tls | SslProt
 export function toVersionRange(flags: number | undefined): { minVersion: SecureVersion; maxVersion: SecureVersion } {
   if (flags === undefined || flags === SslProtocols.None) return { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' };
   if (!Number.isInteger(flags) || flags < 0 || (flags & ~known) !== 0) {
-    throw new ArgumentError('enabledSslProtocols', "The specified value is not valid in the 'SslProtocols' enumeration.");
+    throw new ArgumentError(
+      'enabledSslProtocols',
+      "The specified value is not valid in the 'SslProtocols' enumeration.",
+    );
   }
   const enabled = order.filter(([flag]) => (flags & flag) !== 0);
   if (enabled.length === 0) {

@@ -302,7 +302,8 @@ export class SslDuplex extends Duplex {
         typeof signalOrClientCertificateRequired === 'object' && signalOrClientCertificateRequired !== null
           ? signalOrClientCertificateRequired
           : undefined;
-      const required = typeof signalOrClientCertificateRequired === 'boolean' ? signalOrClientCertificateRequired : undefined;
+      const required =
+        typeof signalOrClientCertificateRequired === 'boolean' ? signalOrClientCertificateRequired : undefined;
       const options = this.#serverArgs(certificateOrOptions, required, enabledSslProtocols, checkCertificateRevocation);
       this.#authenticateAsServer(options, signal, done);
     });
@@ -364,7 +365,8 @@ export class SslDuplex extends Duplex {
     checkCertificateRevocation: boolean | undefined,
   ): SslServerAuthenticationOptions {
     this.#throwIfFaulted();
-    if (certificateOrOptions === null || certificateOrOptions === undefined) throw new ArgumentNullError('serverCertificate');
+    if (certificateOrOptions === null || certificateOrOptions === undefined)
+      throw new ArgumentNullError('serverCertificate');
     const c = certificateOrOptions as Record<string, unknown>;
     if ('cert' in c || 'pfx' in c) {
       const options: SslServerAuthenticationOptions = { serverCertificate: certificateOrOptions as CertificateWithKey };
@@ -391,7 +393,11 @@ export class SslDuplex extends Duplex {
     return this.#ctorValidation;
   }
 
-  #authenticateAsClient(options: SslClientAuthenticationOptions, signal: AbortSignal | undefined, done: Done<void>): void {
+  #authenticateAsClient(
+    options: SslClientAuthenticationOptions,
+    signal: AbortSignal | undefined,
+    done: Done<void>,
+  ): void {
     this.#checkAuthenticate('client');
     const validate = this.#validationCallback(options.remoteCertificateValidationCallback);
     if (options.localCertificateSelectionCallback && this.#ctorSelection) {
@@ -425,7 +431,11 @@ export class SslDuplex extends Duplex {
     this.#startTls(() => tls.connect(connectOptions), 'secureConnect', signal);
   }
 
-  #authenticateAsServer(options: SslServerAuthenticationOptions, signal: AbortSignal | undefined, done: Done<void>): void {
+  #authenticateAsServer(
+    options: SslServerAuthenticationOptions,
+    signal: AbortSignal | undefined,
+    done: Done<void>,
+  ): void {
     this.#checkAuthenticate('server');
     const validate = this.#validationCallback(options.remoteCertificateValidationCallback);
     const prepared = prepareServer(options);
@@ -491,7 +501,11 @@ export class SslDuplex extends Duplex {
     return this.#transport;
   }
 
-  #startTls(create: () => tls.TLSSocket, secureEvent: 'secure' | 'secureConnect', signal: AbortSignal | undefined): void {
+  #startTls(
+    create: () => tls.TLSSocket,
+    secureEvent: 'secure' | 'secureConnect',
+    signal: AbortSignal | undefined,
+  ): void {
     let socket: tls.TLSSocket;
     try {
       socket = create();
@@ -543,7 +557,10 @@ export class SslDuplex extends Duplex {
       cipher: cipherInfoOf(socket),
       alpn: typeof socket.alpnProtocol === 'string' ? socket.alpnProtocol : '',
       remoteCertificate: verdict.certificate,
-      localCertificate: localRaw && (isServer || (auth.hasLocalCertificate && peerAskedForCertificate)) ? new X509Certificate(localRaw) : null,
+      localCertificate:
+        localRaw && (isServer || (auth.hasLocalCertificate && peerAskedForCertificate))
+          ? new X509Certificate(localRaw)
+          : null,
       mutual: isServer
         ? verdict.certificate !== null && auth.clientCertificateRequired
         : auth.hasLocalCertificate && peerAskedForCertificate,

@@ -1,17 +1,16 @@
 import * as tls from 'node:tls';
 import { isIP } from 'node:net';
 import { ArgumentError, ArgumentNullError } from './errors';
-import type {
-  CertificateWithKey,
-  SslClientAuthenticationOptions,
-  SslServerAuthenticationOptions,
-} from './options';
+import type { CertificateWithKey, SslClientAuthenticationOptions, SslServerAuthenticationOptions } from './options';
 import { toVersionRange } from './protocols';
 import { X509RevocationMode } from './enums';
 
 type CommonOptions = SslClientAuthenticationOptions | SslServerAuthenticationOptions;
 
-function contextOptions(options: CommonOptions, certificate: CertificateWithKey | null | undefined): tls.SecureContextOptions {
+function contextOptions(
+  options: CommonOptions,
+  certificate: CertificateWithKey | null | undefined,
+): tls.SecureContextOptions {
   const { minVersion, maxVersion } = toVersionRange(options.enabledSslProtocols);
   const ctx: tls.SecureContextOptions = { minVersion, maxVersion };
   if (options.ca !== undefined) ctx.ca = options.ca;
@@ -37,7 +36,9 @@ export function secureContext(
   try {
     return tls.createSecureContext(contextOptions(options, certificate));
   } catch (err) {
-    throw new ArgumentError(paramName, `The ${paramName} option was refused: ${(err as Error).message}`, { cause: err });
+    throw new ArgumentError(paramName, `The ${paramName} option was refused: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 

@@ -76,7 +76,9 @@ describe('IAsyncResult (contract §3)', () => {
       completedSynchronously: true,
       asyncWaitHandle: Promise.resolve(),
     };
-    expect(() => client.endWrite(fake)).to.throw(ArgumentError).with.property('paramName', 'asyncResult');
+    expect(() => client.endWrite(fake))
+      .to.throw(ArgumentError)
+      .with.property('paramName', 'asyncResult');
     const w = client.beginWrite(Buffer.from('x'), 0, 1);
     await w.asyncWaitHandle;
     expect(() => client.endRead(w)).to.throw(ArgumentError);

@@ -285,7 +285,10 @@ describe('authentication (contract §5)', () => {
       .authenticateAsClientAsync({ targetHost: 'localhost', remoteCertificateValidationCallback: () => true })
       .catch((x) => x);
     expect(e).to.be.instanceOf(InvalidOperationError);
-    await Promise.all([client.authenticateAsClientAsync('localhost'), server.authenticateAsServerAsync(pki.selfSigned)]);
+    await Promise.all([
+      client.authenticateAsClientAsync('localhost'),
+      server.authenticateAsServerAsync(pki.selfSigned),
+    ]);
     expect(calls).to.deep.equal([SslPolicyErrors.RemoteCertificateChainErrors]);
     client.dispose();
     server.dispose();
@@ -331,8 +334,12 @@ describe('authentication (contract §5)', () => {
     it('already authenticated → InvalidOperationError; the other role → InvalidOperationError', async () => {
       const pki = await fixtures();
       const [client, server] = await authenticatedPair();
-      expect(await client.authenticateAsClientAsync('localhost').catch((x) => x)).to.be.instanceOf(InvalidOperationError);
-      expect(await client.authenticateAsServerAsync(pki.server).catch((x) => x)).to.be.instanceOf(InvalidOperationError);
+      expect(await client.authenticateAsClientAsync('localhost').catch((x) => x)).to.be.instanceOf(
+        InvalidOperationError,
+      );
+      expect(await client.authenticateAsServerAsync(pki.server).catch((x) => x)).to.be.instanceOf(
+        InvalidOperationError,
+      );
       client.dispose();
       server.dispose();
     });
@@ -344,9 +351,13 @@ describe('authentication (contract §5)', () => {
       expect(err).to.be.instanceOf(AuthenticationError);
       expect(r.client.isAuthenticated).to.equal(false);
       expect(await r.client.authenticateAsClientAsync('localhost').catch((x) => x)).to.equal(err);
-      expect(() => r.client.beginAuthenticateAsClient('localhost')).to.throw().that.equals(err);
+      expect(() => r.client.beginAuthenticateAsClient('localhost'))
+        .to.throw()
+        .that.equals(err);
       expect(await r.client.readAsync(new Uint8Array(1)).catch((x) => x)).to.equal(err);
-      expect(() => r.client.sslProtocol).to.throw().that.equals(err);
+      expect(() => r.client.sslProtocol)
+        .to.throw()
+        .that.equals(err);
       r.client.dispose();
       r.server.dispose();
     });
@@ -355,7 +366,9 @@ describe('authentication (contract §5)', () => {
       const [client] = await sslPair();
       client.dispose();
       expect(await client.authenticateAsClientAsync('localhost').catch((x) => x)).to.be.instanceOf(ObjectDisposedError);
-      expect(() => client.beginAuthenticateAsServer({ serverCertificate: { cert: '', key: '' } })).to.throw(ObjectDisposedError);
+      expect(() => client.beginAuthenticateAsServer({ serverCertificate: { cert: '', key: '' } })).to.throw(
+        ObjectDisposedError,
+      );
     });
 
     it('the transport ending during the handshake → IOError', async () => {
@@ -383,24 +396,38 @@ describe('authentication (contract §5)', () => {
       const ended: string[] = [];
       await new Promise<void>((resolve, reject) => {
         const check = (): void => void (ended.length === 2 && resolve());
-        client.beginAuthenticateAsClient('localhost', [], SslProtocols.Tls12, false, (ar: IAsyncResult) => {
-          try {
-            client.endAuthenticateAsClient(ar);
-            ended.push(String(ar.asyncState));
-            check();
-          } catch (e) {
-            reject(e);
-          }
-        }, 'client');
-        server.beginAuthenticateAsServer(pki.server, false, SslProtocols.Tls12, false, (ar: IAsyncResult) => {
-          try {
-            server.endAuthenticateAsServer(ar);
-            ended.push(String(ar.asyncState));
-            check();
-          } catch (e) {
-            reject(e);
-          }
-        }, 'server');
+        client.beginAuthenticateAsClient(
+          'localhost',
+          [],
+          SslProtocols.Tls12,
+          false,
+          (ar: IAsyncResult) => {
+            try {
+              client.endAuthenticateAsClient(ar);
+              ended.push(String(ar.asyncState));
+              check();
+            } catch (e) {
+              reject(e);
+            }
+          },
+          'client',
+        );
+        server.beginAuthenticateAsServer(
+          pki.server,
+          false,
+          SslProtocols.Tls12,
+          false,
+          (ar: IAsyncResult) => {
+            try {
+              server.endAuthenticateAsServer(ar);
+              ended.push(String(ar.asyncState));
+              check();
+            } catch (e) {
+              reject(e);
+            }
+          },
+          'server',
+        );
       });
       expect(ended.sort()).to.deep.equal(['client', 'server']);
       expect(client.sslProtocol).to.equal(SslProtocols.Tls12);

@@ -44,7 +44,9 @@ describe('cancellation and timeouts (contract §4, §6)', () => {
     ac.abort();
     const e = await pending.catch((x) => x);
     expect(isAbort(e)).to.equal(true);
-    expect(() => client.beginRead(new Uint8Array(1), 0, 1)).to.throw().that.equals(e);
+    expect(() => client.beginRead(new Uint8Array(1), 0, 1))
+      .to.throw()
+      .that.equals(e);
     client.dispose();
     server.dispose();
   });
@@ -64,7 +66,9 @@ describe('cancellation and timeouts (contract §4, §6)', () => {
     const [client, server] = await authenticatedPair({ clientDuplex: { readTimeout: 50 } });
     const e = await client.readAsync(new Uint8Array(4)).catch((x) => x);
     expect(e).to.be.instanceOf(TimeoutError);
-    expect(() => client.beginWrite(new Uint8Array(1), 0, 1)).to.throw().that.equals(e);
+    expect(() => client.beginWrite(new Uint8Array(1), 0, 1))
+      .to.throw()
+      .that.equals(e);
     client.dispose();
     server.dispose();
   });
@@ -86,10 +90,14 @@ describe('cancellation and timeouts (contract §4, §6)', () => {
     const pki = await fixtures();
     void pki;
     const [client, server] = await authenticatedPair();
-    const before = (process as unknown as { getActiveResourcesInfo(): string[] }).getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = (process as unknown as { getActiveResourcesInfo(): string[] })
+      .getActiveResourcesInfo()
+      .filter((r) => r === 'Timeout').length;
     const r = client.readAsync(new Uint8Array(4));
     await tick(5);
-    const during = (process as unknown as { getActiveResourcesInfo(): string[] }).getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const during = (process as unknown as { getActiveResourcesInfo(): string[] })
+      .getActiveResourcesInfo()
+      .filter((r) => r === 'Timeout').length;
     expect(during).to.be.at.most(before);
     await server.writeAsync(Buffer.from('x'));
     expect(await r).to.equal(1);

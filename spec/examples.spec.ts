@@ -46,7 +46,11 @@ describe('examples: the SslStream.BeginWrite sample, ported', () => {
   after(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('the server reads until <EOF> with beginRead/endRead and answers with beginWrite/endWrite', async () => {
-    const server = spawn(process.execPath, [path.join(dir, 'seed-server.js'), path.join(tmp, 'cert.pem'), path.join(tmp, 'key.pem')]);
+    const server = spawn(process.execPath, [
+      path.join(dir, 'seed-server.js'),
+      path.join(tmp, 'cert.pem'),
+      path.join(tmp, 'key.pem'),
+    ]);
     try {
       const out = lines(server);
       const [, port] = await out.waitFor(/^Listening on (\d+)/);

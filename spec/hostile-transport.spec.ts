@@ -50,7 +50,7 @@ describe('hostile peers and broken transports', () => {
     const rnd = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
     const random = (c: Buffer): Buffer[] => {
       const out: Buffer[] = [];
-      for (let i = 0; i < c.length; ) {
+      for (let i = 0; i < c.length;) {
         const n = Math.min(c.length - i, 1 + (rnd() % 65536));
         out.push(c.subarray(i, i + n));
         i += n;
@@ -204,7 +204,8 @@ describe('hostile peers and broken transports', () => {
       a.write(junk);
       if (i % 2 === 0) a.end();
       const e = await Promise.race([p, tick(500).then(() => 'pending')]);
-      if (e !== 'pending') expect(e).to.satisfy((x: unknown) => x instanceof AuthenticationError || x instanceof IOError);
+      if (e !== 'pending')
+        expect(e).to.satisfy((x: unknown) => x instanceof AuthenticationError || x instanceof IOError);
       server.dispose();
       a.destroy();
     }

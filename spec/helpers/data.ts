@@ -2,7 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 
 /** A readable of `total` pseudo-random bytes in chunks of random size in [min, max]. */
-export function randomSource(total: number, min = 1, max = 65536, seed = 1): { stream: Readable; digest: Promise<string> } {
+export function randomSource(
+  total: number,
+  min = 1,
+  max = 65536,
+  seed = 1,
+): { stream: Readable; digest: Promise<string> } {
   const hash = createHash('sha256');
   let left = total;
   let state = seed;

@@ -34,7 +34,12 @@ export function fixtures(): Promise<Fixtures> {
       ca.issue({ cn: 'localhost', names, kind: 'RSA-2048' }),
       ca.issue({ cn: 'test client', names: ['client.test'], client: true }),
       ca.issue({ cn: 'other.example' }),
-      ca.issue({ cn: 'localhost', names, notBefore: new Date(Date.now() - 10 * day), notAfter: new Date(Date.now() - day) }),
+      ca.issue({
+        cn: 'localhost',
+        names,
+        notBefore: new Date(Date.now() - 10 * day),
+        notAfter: new Date(Date.now() - day),
+      }),
       ca.issue({ cn: 'localhost', names }),
       selfSigned({ cn: 'localhost', names }),
       ca.issue({ cn: 'alpha.test' }),

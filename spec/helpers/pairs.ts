@@ -1,6 +1,11 @@
 import * as net from 'node:net';
 import { duplexPair, type Duplex } from 'node:stream';
-import { SslDuplex, type SslDuplexOptions, type SslClientAuthenticationOptions, type SslServerAuthenticationOptions } from '../../lib';
+import {
+  SslDuplex,
+  type SslDuplexOptions,
+  type SslClientAuthenticationOptions,
+  type SslServerAuthenticationOptions,
+} from '../../lib';
 import { fixtures } from './fixtures';
 
 export type Transport = 'memory' | 'tcp';
