@@ -30,7 +30,8 @@ program
   .option('--json', 'print the report as JSON')
   .action(async (opts: { megabytes: string; json?: boolean }) => {
     const mb = Number(opts.megabytes);
-    if (!Number.isInteger(mb) || mb < 0 || mb > 4096) throw new CommanderError(2, 'bad-arg', '--megabytes must be 0..4096');
+    if (!Number.isInteger(mb) || mb < 0 || mb > 4096)
+      throw new CommanderError(2, 'bad-arg', '--megabytes must be 0..4096');
     const showProgress = process.stderr.isTTY && !opts.json;
     const report = await runDemo(mb, showProgress ? progress : undefined);
     if (showProgress) process.stderr.write('\r\x1b[K');

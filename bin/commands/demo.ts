@@ -96,7 +96,7 @@ export async function runDemo(megabytes = 8, onProgress?: (done: number, total: 
     client.endWrite(ar);
     await heard;
     const reply = Buffer.alloc(27);
-    for (let got = 0; got < reply.length; ) got += await client.readAsync(reply, got, reply.length - got);
+    for (let got = 0; got < reply.length;) got += await client.readAsync(reply, got, reply.length - got);
 
     // 2. Bulk data through stream.pipeline, hashed on both sides.
     const total = megabytes * 1024 * 1024;
