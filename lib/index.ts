@@ -33,3 +33,5 @@ export type {
   SslDuplexOptions,
 } from './options';
 export type { InnerStream } from './transport';
+export { connect, createServer, SslServer } from './factories';
+export type { ConnectOptions, CreateServerOptions } from './factories';

@@ -63,3 +63,10 @@ export function describePolicyErrors(flags: number): string {
     .map(([k]) => k)
     .join(', ');
 }
+
+/** Node's `authorizationError` for a verdict: OpenSSL's code, or Node's code for a name mismatch. */
+export function authorizationErrorOf(flags: number, reasons: string[]): string {
+  if ((flags & SslPolicyErrors.RemoteCertificateChainErrors) !== 0 && reasons[0]) return reasons[0];
+  if ((flags & SslPolicyErrors.RemoteCertificateNameMismatch) !== 0) return 'ERR_TLS_CERT_ALTNAME_INVALID';
+  return 'NO_PEER_CERTIFICATE';
+}

@@ -9,6 +9,7 @@ import {
   AbortError,
   ArgumentError,
   ArgumentNullError,
+  ArgumentOutOfRangeError,
   AuthenticationError,
   InvalidOperationError,
   IOError,
@@ -26,7 +27,7 @@ import type {
   SslDuplexOptions,
   SslServerAuthenticationOptions,
 } from './options';
-import { describePolicyErrors, judgePeer } from './policy';
+import { authorizationErrorOf, describePolicyErrors, judgePeer } from './policy';
 import { fromProtocolName } from './protocols';
 import { nextPhase, Phase } from './state';
 import { prepareClient, prepareServer, secureContext } from './tls-options';
@@ -72,6 +73,8 @@ interface AuthRequest {
   hasLocalCertificate: boolean;
   done: Done<void>;
 }
+
+const forwardedEvents = ['session', 'keylog', 'OCSPResponse'];
 
 function isTlsLibraryError(err: unknown): boolean {
   const e = err as { code?: unknown; library?: unknown };
@@ -128,6 +131,13 @@ export class SslDuplex extends Duplex {
   #shutdown = false;
   #finalCallback: StreamCallback | null = null;
 
+  // The net.Socket / tls.TLSSocket surface.
+  #bytesRead = 0;
+  #bytesWritten = 0;
+  #idleTimeout = 0;
+  #idleTimer: NodeJS.Timeout | null = null;
+  #verdict: { errors: number; reason: string | null } = { errors: 0, reason: null };
+
   constructor(innerStream: InnerStream, options?: SslDuplexOptions);
   constructor(
     innerStream: InnerStream,
@@ -174,6 +184,16 @@ export class SslDuplex extends Duplex {
     this.#ctorSelection = options.userCertificateSelectionCallback ?? undefined;
     if (options.readTimeout !== undefined) this.#readTimeout = checkTimeout(options.readTimeout, 'readTimeout');
     if (options.writeTimeout !== undefined) this.#writeTimeout = checkTimeout(options.writeTimeout, 'writeTimeout');
+    // TLS turns session and key-log callbacks on only for listeners; forward them the same way.
+    this.on('newListener', (event: string | symbol) => {
+      if (forwardedEvents.includes(event as string)) this.#forwardTlsEvent(event as string);
+    });
+  }
+
+  #forwardTlsEvent(event: string): void {
+    const socket = this.#tls;
+    if (socket === null || socket.listenerCount(event) > 0) return;
+    socket.on(event, (...args: unknown[]) => this.emit(event, ...args));
   }
 
   // ───────────────────────────── guards (the contract's check order) ─────────────────────────────
@@ -521,6 +541,7 @@ export class SslDuplex extends Duplex {
     socket.on('close', this.#onTlsClose);
     socket.on('drain', this.#onTlsDrain);
     socket.once(secureEvent, this.#onSecure);
+    for (const event of forwardedEvents) if (this.listenerCount(event) > 0) this.#forwardTlsEvent(event);
     if (signal) {
       const onAbort = (): void => this.#abortAuthentication(signal);
       signal.addEventListener('abort', onAbort, { once: true });
@@ -565,6 +586,10 @@ export class SslDuplex extends Duplex {
         ? verdict.certificate !== null && auth.clientCertificateRequired
         : auth.hasLocalCertificate && peerAskedForCertificate,
     };
+    this.#verdict = {
+      errors,
+      reason: errors === SslPolicyErrors.None ? null : authorizationErrorOf(errors, verdict.reasons),
+    };
     let accepted: boolean;
     if (auth.validate !== undefined) {
       try {
@@ -603,6 +628,7 @@ export class SslDuplex extends Duplex {
     }
     if (this.#finalCallback !== null && deferred === null) this.#runFinal();
     this.emit('secure');
+    if (!isServer) this.emit('secureConnect');
     auth.done(null);
   };
 
@@ -663,6 +689,8 @@ export class SslDuplex extends Duplex {
   };
 
   readonly #onTlsData = (chunk: Buffer): void => {
+    this.#bytesRead += chunk.length;
+    this.#idleTimer?.refresh();
     this.#readQueue.push(chunk);
     this.#pumpRead();
   };
@@ -884,6 +912,8 @@ export class SslDuplex extends Duplex {
       socket.uncork();
     }
     this.#tlsWritesIssued += chunks.length;
+    for (const chunk of chunks) this.#bytesWritten += chunk.length;
+    this.#idleTimer?.refresh();
     if (ok) {
       done();
       return;
@@ -944,6 +974,7 @@ export class SslDuplex extends Duplex {
     const faultedByThis = reason !== null && reason === this.#fault;
     if (this.#phase === Phase.Disposed) return;
     if (!faultedByThis) this.#phase = nextPhase(this.#phase, Phase.Disposed);
+    this.#clearIdleTimer();
     const error = faultedByThis ? reason : new ObjectDisposedError();
     const auth = this.#auth;
     this.#auth = null;
@@ -1182,6 +1213,185 @@ export class SslDuplex extends Duplex {
   }
   setLength(_value: number): void {
     throw new NotSupportedError(Messages.noSeek);
+  }
+
+  // ─────────────────────── the net.Socket / tls.TLSSocket surface (drop-in) ───────────────────────
+  // Forwarded to the inner transport when it has the member; otherwise a harmless no-op.
+
+  #forward(name: string, ...args: unknown[]): this {
+    const fn = (this.#inner as unknown as Record<string, unknown>)[name];
+    if (typeof fn === 'function') (fn as (...a: unknown[]) => unknown).apply(this.#inner, args);
+    return this;
+  }
+
+  #innerValue<T>(name: string): T | undefined {
+    return (this.#inner as unknown as Record<string, T | undefined>)[name];
+  }
+
+  setNoDelay(noDelay?: boolean): this {
+    return this.#forward('setNoDelay', noDelay);
+  }
+  setKeepAlive(enable?: boolean, initialDelay?: number): this {
+    return this.#forward('setKeepAlive', enable, initialDelay);
+  }
+  ref(): this {
+    return this.#forward('ref');
+  }
+  unref(): this {
+    this.#idleTimer?.unref();
+    return this.#forward('unref');
+  }
+
+  /** Like `net.Socket#setTimeout`: `'timeout'` after `ms` of no plaintext read or written; 0 turns it off. */
+  setTimeout(ms: number, callback?: () => void): this {
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new ArgumentOutOfRangeError('ms');
+    this.#clearIdleTimer();
+    this.#idleTimeout = ms;
+    if (ms === 0) {
+      if (callback) this.removeListener('timeout', callback);
+      return this;
+    }
+    if (callback) this.once('timeout', callback);
+    this.#idleTimer = setTimeout(() => this.emit('timeout'), ms);
+    this.#idleTimer.unref();
+    return this;
+  }
+
+  /** The idle timeout set by `setTimeout`, undefined when none. */
+  get timeout(): number | undefined {
+    return this.#idleTimeout === 0 ? undefined : this.#idleTimeout;
+  }
+
+  #clearIdleTimer(): void {
+    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
+  }
+
+  address(): net.AddressInfo | Record<string, never> {
+    const fn = this.#innerValue<() => net.AddressInfo>('address');
+    return typeof fn === 'function' ? (fn.call(this.#inner) ?? {}) : {};
+  }
+  get remoteAddress(): string | undefined {
+    return this.#innerValue('remoteAddress');
+  }
+  get remotePort(): number | undefined {
+    return this.#innerValue('remotePort');
+  }
+  get remoteFamily(): string | undefined {
+    return this.#innerValue('remoteFamily');
+  }
+  get localAddress(): string | undefined {
+    return this.#innerValue('localAddress');
+  }
+  get localPort(): number | undefined {
+    return this.#innerValue('localPort');
+  }
+  get localFamily(): string | undefined {
+    return this.#innerValue('localFamily');
+  }
+  /** Plaintext bytes received (like TLSSocket's, which counts cleartext). */
+  get bytesRead(): number {
+    return this.#bytesRead;
+  }
+  /** Plaintext bytes handed to TLS. */
+  get bytesWritten(): number {
+    return this.#bytesWritten;
+  }
+  get connecting(): boolean {
+    return this.#innerValue<boolean>('connecting') === true;
+  }
+  get pending(): boolean {
+    return this.connecting || this.#phase === Phase.Created || this.#phase === Phase.Authenticating;
+  }
+  get readyState(): 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed' {
+    if (this.pending && !this.destroyed) return 'opening';
+    if (this.readable && this.writable) return 'open';
+    if (this.readable) return 'readOnly';
+    if (this.writable) return 'writeOnly';
+    return 'closed';
+  }
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+  /** Closes the transport abruptly (a TCP RST when the inner stream is a socket) and disposes. */
+  resetAndDestroy(): this {
+    const reset = this.#innerValue<() => void>('resetAndDestroy');
+    if (typeof reset === 'function' && this.#innerValue('destroyed') !== true) reset.call(this.#inner);
+    this.destroy();
+    return this;
+  }
+
+  /** Always true: what http servers and frameworks read to tell HTTPS (`req.socket.encrypted`). */
+  get encrypted(): true {
+    return true;
+  }
+  /** True when the peer's certificate passed validation with no `SslPolicyErrors`. */
+  get authorized(): boolean {
+    return this.isAuthenticated && this.#session?.remoteCertificate != null && this.#verdict.errors === 0;
+  }
+  /** Node's name for why the peer is not authorized (e.g. `DEPTH_ZERO_SELF_SIGNED_CERT`), or null. */
+  get authorizationError(): string | null {
+    return this.#verdict.reason;
+  }
+  /** The ALPN protocol, or false when none was negotiated (Node's convention). */
+  get alpnProtocol(): string | false {
+    return this.#session?.alpn ? this.#session.alpn : false;
+  }
+  get servername(): string | false {
+    return this.#targetHost === '' ? false : this.#targetHost;
+  }
+
+  #tlsCall<T>(name: string, ...args: unknown[]): T | undefined {
+    const socket = this.#tls as unknown as Record<string, unknown> | null;
+    const fn = socket?.[name];
+    return typeof fn === 'function' ? (fn as (...a: unknown[]) => T).apply(socket, args) : undefined;
+  }
+
+  getPeerCertificate(detailed?: boolean): tls.PeerCertificate | tls.DetailedPeerCertificate | Record<string, never> {
+    return this.#tlsCall('getPeerCertificate', detailed === true) ?? {};
+  }
+  getPeerX509Certificate(): X509Certificate | undefined {
+    return this.#session?.remoteCertificate ?? undefined;
+  }
+  getCertificate(): tls.PeerCertificate | object | null {
+    return this.#tlsCall('getCertificate') ?? null;
+  }
+  getX509Certificate(): X509Certificate | undefined {
+    return this.#session?.localCertificate ?? undefined;
+  }
+  getCipher(): tls.CipherNameAndProtocol | undefined {
+    return this.#tlsCall('getCipher');
+  }
+  getProtocol(): string | null {
+    return this.#tlsCall('getProtocol') ?? null;
+  }
+  getSession(): Buffer | undefined {
+    return this.#tlsCall('getSession');
+  }
+  getTLSTicket(): Buffer | undefined {
+    return this.#tlsCall('getTLSTicket');
+  }
+  isSessionReused(): boolean {
+    return this.#tlsCall<boolean>('isSessionReused') === true;
+  }
+  getEphemeralKeyInfo(): tls.EphemeralKeyInfo | object | null {
+    return this.#tlsCall('getEphemeralKeyInfo') ?? null;
+  }
+  getSharedSigalgs(): string[] {
+    return this.#tlsCall('getSharedSigalgs') ?? [];
+  }
+  getFinished(): Buffer | undefined {
+    return this.#tlsCall('getFinished');
+  }
+  getPeerFinished(): Buffer | undefined {
+    return this.#tlsCall('getPeerFinished');
+  }
+  /** RFC 5705 keying material; `InvalidOperationError` before authentication. */
+  exportKeyingMaterial(length: number, label: string, context?: Buffer): Buffer {
+    this.#throwIfNotAuthenticated();
+    return this.#tls!.exportKeyingMaterial(length, label, context as Buffer);
   }
 
   // ──────────────────────────────────────────── helpers ────────────────────────────────────────────

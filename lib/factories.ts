@@ -1,0 +1,240 @@
+import * as net from 'node:net';
+
+import { IOError, TimeoutError } from './errors';
+import type {
+  CertificateWithKey,
+  SslClientAuthenticationOptions,
+  SslDuplexOptions,
+  SslServerAuthenticationOptions,
+} from './options';
+import { SslDuplex } from './ssl-duplex';
+import type { InnerStream } from './transport';
+
+const DEFAULT_HANDSHAKE_TIMEOUT = 120_000;
+
+/** `tls.connect`'s option names, plus the authentication options of SslClientAuthenticationOptions. */
+export interface ConnectOptions
+  extends Partial<SslClientAuthenticationOptions>, Omit<SslDuplexOptions, 'userCertificateValidationCallback'> {
+  host?: string;
+  port?: number;
+  path?: string;
+  /** An already-open Duplex (STARTTLS, a WebSocket stream, child stdio): no TCP connection is made. */
+  socket?: InnerStream;
+  servername?: string;
+  ca?: SslClientAuthenticationOptions['ca'];
+  cert?: string | Buffer | Array<string | Buffer>;
+  key?: string | Buffer;
+  pfx?: string | Buffer;
+  passphrase?: string;
+  ALPNProtocols?: string[];
+  /** Default true; false accepts any certificate (`authorized` and `authorizationError` tell). */
+  rejectUnauthorized?: boolean;
+  /** Milliseconds for the handshake; default 120 000, like Node's servers. */
+  handshakeTimeout?: number;
+  family?: number;
+  localAddress?: string;
+  timeout?: number;
+}
+
+export interface CreateServerOptions
+  extends Partial<SslServerAuthenticationOptions>, Omit<SslDuplexOptions, 'userCertificateValidationCallback'> {
+  cert?: string | Buffer | Array<string | Buffer>;
+  key?: string | Buffer;
+  pfx?: string | Buffer;
+  passphrase?: string;
+  ALPNProtocols?: string[];
+  requestCert?: boolean;
+  /** With `requestCert`: default true; false lets clients with bad or no certificates in. */
+  rejectUnauthorized?: boolean;
+  handshakeTimeout?: number;
+  /** Passed to net.Server. */
+  pauseOnConnect?: boolean;
+}
+
+function certificateOf(o: {
+  cert?: unknown;
+  key?: unknown;
+  pfx?: unknown;
+  passphrase?: string;
+}): CertificateWithKey | undefined {
+  if (o.pfx !== undefined) return { pfx: o.pfx as string | Buffer, passphrase: o.passphrase };
+  if (o.cert !== undefined && o.key !== undefined) {
+    return { cert: o.cert as string, key: o.key as string, passphrase: o.passphrase };
+  }
+  return undefined;
+}
+
+function duplexOptions(o: SslDuplexOptions & { rejectUnauthorized?: boolean }, acceptAll: boolean): SslDuplexOptions {
+  const d: SslDuplexOptions = {};
+  if (o.leaveInnerStreamOpen !== undefined) d.leaveInnerStreamOpen = o.leaveInnerStreamOpen;
+  if (o.allowHalfOpen !== undefined) d.allowHalfOpen = o.allowHalfOpen;
+  if (o.highWaterMark !== undefined) d.highWaterMark = o.highWaterMark;
+  if (o.readTimeout !== undefined) d.readTimeout = o.readTimeout;
+  if (o.writeTimeout !== undefined) d.writeTimeout = o.writeTimeout;
+  if (acceptAll) d.userCertificateValidationCallback = () => true;
+  return d;
+}
+
+/** Arms the handshake timer; a silent peer cannot hold the connection forever. */
+function handshakeTimer(stream: SslDuplex, ms: number | undefined): void {
+  const limit = ms ?? DEFAULT_HANDSHAKE_TIMEOUT;
+  if (limit <= 0) return;
+  const timer = setTimeout(() => {
+    if (!stream.isAuthenticated && !stream.destroyed) {
+      stream.destroy(new TimeoutError(`The TLS handshake did not complete within ${limit} ms.`));
+    }
+  }, limit);
+  timer.unref();
+  const clear = (): void => clearTimeout(timer);
+  stream.once('secure', clear);
+  stream.once('close', clear);
+}
+
+type ConnectListener = () => void;
+
+function normalizeConnectArgs(args: unknown[]): { options: ConnectOptions; listener?: ConnectListener } {
+  let options: ConnectOptions = {};
+  let listener: ConnectListener | undefined;
+  const rest = [...args];
+  if (typeof rest[rest.length - 1] === 'function') listener = rest.pop() as ConnectListener;
+  if (typeof rest[0] === 'object' && rest[0] !== null) {
+    options = { ...(rest[0] as ConnectOptions) };
+  } else {
+    if (rest[0] !== undefined) options.port = Number(rest[0]);
+    if (typeof rest[1] === 'string') {
+      options.host = rest[1];
+      if (typeof rest[2] === 'object' && rest[2] !== null) options = { ...(rest[2] as ConnectOptions), ...options };
+    } else if (typeof rest[1] === 'object' && rest[1] !== null) {
+      options = { ...(rest[1] as ConnectOptions), ...options };
+    }
+  }
+  return { options, listener };
+}
+
+/**
+ * Shaped like `tls.connect`: opens the TCP connection (or takes `options.socket`), authenticates as
+ * the client, emits `'connect'` then `'secureConnect'`, and returns the SslDuplex at once. Writes
+ * made before the handshake completes are queued. Failures are `'error'` events.
+ */
+export function connect(options: ConnectOptions, listener?: ConnectListener): SslDuplex;
+export function connect(port: number, host?: string, options?: ConnectOptions, listener?: ConnectListener): SslDuplex;
+export function connect(port: number, options?: ConnectOptions, listener?: ConnectListener): SslDuplex;
+export function connect(...args: unknown[]): SslDuplex {
+  const { options, listener } = normalizeConnectArgs(args);
+  const host = options.host ?? 'localhost';
+  let socket: InnerStream;
+  if (options.socket !== undefined) {
+    socket = options.socket;
+  } else {
+    const tcp: net.NetConnectOpts = options.path
+      ? { path: options.path }
+      : { port: options.port ?? 443, host, ...(options.family ? { family: options.family } : {}) };
+    if (options.localAddress) (tcp as net.TcpNetConnectOpts).localAddress = options.localAddress;
+    socket = net.connect(tcp);
+  }
+  const rejectUnauthorized = options.rejectUnauthorized !== false;
+  const stream = new SslDuplex(socket, duplexOptions(options, !rejectUnauthorized));
+  if (listener) stream.once('secureConnect', listener);
+  if (options.timeout !== undefined) stream.setTimeout(options.timeout);
+
+  const auth: SslClientAuthenticationOptions = {
+    targetHost: options.targetHost ?? options.servername ?? host,
+  };
+  const certificate = certificateOf(options);
+  if (options.clientCertificates) auth.clientCertificates = options.clientCertificates;
+  else if (certificate) auth.clientCertificates = [certificate];
+  for (const key of [
+    'localCertificateSelectionCallback',
+    'remoteCertificateValidationCallback',
+    'enabledSslProtocols',
+    'certificateRevocationCheckMode',
+    'allowRenegotiation',
+    'ca',
+    'crl',
+    'ciphers',
+  ] as const) {
+    if (options[key] !== undefined) (auth as unknown as Record<string, unknown>)[key] = options[key];
+  }
+  const alpn = options.applicationProtocols ?? options.ALPNProtocols;
+  if (alpn) auth.applicationProtocols = alpn;
+
+  const onEarlyError = (err: Error): void => {
+    if (!stream.destroyed) stream.destroy(new IOError(err.message, { cause: err }));
+  };
+  socket.once('error', onEarlyError);
+  const start = (): void => {
+    socket.removeListener('error', onEarlyError);
+    if (stream.destroyed) return;
+    stream.emit('connect');
+    handshakeTimer(stream, options.handshakeTimeout);
+    stream.authenticateAsClientAsync(auth).catch((err: Error) => {
+      if (!stream.destroyed) stream.destroy(err);
+    });
+  };
+  if ((socket as net.Socket).connecting === true) socket.once('connect', start);
+  else process.nextTick(start);
+  return stream;
+}
+
+/**
+ * A `net.Server` whose connections are wrapped in SslDuplex and authenticated as the server:
+ * `'secureConnection'` (stream) on success, `'tlsClientError'` (error, stream) on failure, as
+ * `tls.Server` has them. A handshake timeout (120 s by default) frees the slot of a silent client.
+ */
+export class SslServer extends net.Server {
+  readonly #options: CreateServerOptions;
+
+  constructor(options: CreateServerOptions, secureConnectionListener?: (stream: SslDuplex) => void) {
+    super({ pauseOnConnect: options.pauseOnConnect === true });
+    this.#options = { ...options };
+    if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
+    this.on('connection', (socket: net.Socket) => this.#accept(socket));
+  }
+
+  #accept(socket: net.Socket): void {
+    const o = this.#options;
+    const requestCert = o.requestCert === true || o.clientCertificateRequired === true;
+    const acceptAll = requestCert && o.rejectUnauthorized === false;
+    const stream = new SslDuplex(socket, duplexOptions(o, acceptAll));
+    const auth: SslServerAuthenticationOptions = { clientCertificateRequired: requestCert };
+    const certificate = o.serverCertificate ?? certificateOf(o);
+    if (certificate) auth.serverCertificate = certificate;
+    for (const key of [
+      'serverCertificateSelectionCallback',
+      'remoteCertificateValidationCallback',
+      'enabledSslProtocols',
+      'certificateRevocationCheckMode',
+      'allowRenegotiation',
+      'ca',
+      'crl',
+      'ciphers',
+    ] as const) {
+      if (o[key] !== undefined) (auth as unknown as Record<string, unknown>)[key] = o[key];
+    }
+    const alpn = o.applicationProtocols ?? o.ALPNProtocols;
+    if (alpn) auth.applicationProtocols = alpn;
+    const onClientError = (err: Error): void => {
+      this.emit('tlsClientError', err, stream);
+    };
+    stream.once('error', onClientError);
+    handshakeTimer(stream, o.handshakeTimeout);
+    stream.authenticateAsServerAsync(auth).then(
+      () => {
+        stream.removeListener('error', onClientError);
+        this.emit('secureConnection', stream);
+      },
+      (err: Error) => {
+        stream.removeListener('error', onClientError);
+        if (!stream.destroyed || stream.errored === null) onClientError(err);
+        stream.dispose();
+      },
+    );
+  }
+}
+
+export function createServer(
+  options: CreateServerOptions,
+  secureConnectionListener?: (stream: SslDuplex) => void,
+): SslServer {
+  return new SslServer(options, secureConnectionListener);
+}
