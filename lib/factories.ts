@@ -196,6 +196,7 @@ export class SslServer extends net.Server {
     const requestCert = o.requestCert === true || o.clientCertificateRequired === true;
     const acceptAll = requestCert && o.rejectUnauthorized === false;
     const stream = new SslDuplex(socket, duplexOptions(o, acceptAll));
+    void [stream.remoteAddress, stream.remotePort, stream.remoteFamily]; // cache them for later reports
     const auth: SslServerAuthenticationOptions = { clientCertificateRequired: requestCert };
     const certificate = o.serverCertificate ?? certificateOf(o);
     if (certificate) auth.serverCertificate = certificate;

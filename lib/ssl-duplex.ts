@@ -1271,14 +1271,17 @@ export class SslDuplex extends Duplex {
     const fn = this.#innerValue<() => net.AddressInfo>('address');
     return typeof fn === 'function' ? (fn.call(this.#inner) ?? {}) : {};
   }
+  // Cached once seen, like net.Socket's peer name: a closed socket no longer knows it, and error
+  // reports ('tlsClientError', logs) are written after the close.
+  #peer: { address?: string; port?: number; family?: string } = {};
   get remoteAddress(): string | undefined {
-    return this.#innerValue('remoteAddress');
+    return (this.#peer.address = this.#innerValue<string>('remoteAddress') ?? this.#peer.address);
   }
   get remotePort(): number | undefined {
-    return this.#innerValue('remotePort');
+    return (this.#peer.port = this.#innerValue<number>('remotePort') ?? this.#peer.port);
   }
   get remoteFamily(): string | undefined {
-    return this.#innerValue('remoteFamily');
+    return (this.#peer.family = this.#innerValue<string>('remoteFamily') ?? this.#peer.family);
   }
   get localAddress(): string | undefined {
     return this.#innerValue('localAddress');

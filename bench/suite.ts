@@ -1,0 +1,3 @@
+export async function runBenchmarks(_opts: { quick: boolean }): Promise<void> {
+  throw new Error('not yet');
+}
