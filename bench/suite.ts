@@ -40,6 +40,8 @@ interface Row {
 
 interface Options {
   quick: boolean;
+  /** Run only these sections: bulk, small, pair, handshake, pingpong, memory, context. */
+  only?: string[];
 }
 
 const MiB = 1 << 20;
@@ -83,7 +85,13 @@ async function dial(mode: Mode | 'tcp', port: number, ca: string): Promise<Duple
   }
   const s =
     mode === 'raw'
-      ? tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca, allowHalfOpen: true } as tls.ConnectionOptions)
+      ? tls.connect({
+          port,
+          host: '127.0.0.1',
+          servername: 'localhost',
+          ca,
+          allowHalfOpen: true,
+        } as tls.ConnectionOptions)
       : connect({ port, host: '127.0.0.1', servername: 'localhost', ca, allowHalfOpen: true });
   await once(s, 'secureConnect');
   return s;
@@ -366,6 +374,7 @@ export async function runBenchmarks(options: Options): Promise<Row[]> {
     rsa: await ca.issue({ cn: 'localhost', names: ['localhost', '127.0.0.1'], kind: 'RSA-2048' }),
   };
   const rows: Row[] = [];
+  const want = (section: string): boolean => !options.only || options.only.includes(section);
   const bulk = quick ? 64 * MiB : 1024 * MiB;
   const mem = quick ? 32 * MiB : 256 * MiB;
   const small = quick ? 8 * MiB : 64 * MiB;
@@ -373,58 +382,65 @@ export async function runBenchmarks(options: Options): Promise<Row[]> {
   const sinks = { raw: await startPeer('raw', 'sink', pki.p256), ssl: await startPeer('ssl', 'sink', pki.p256) };
   const apmSink = await startPeer('ssl', 'sink-apm', pki.p256);
   try {
-    log(`bulk ${bulk / MiB} MiB, stream face …`);
-    rows.push(
-      row(
-        `bulk ${bulk / MiB} MiB over loopback TCP, stream face (pipeline)`,
-        'MiB/s',
-        await interleaved(runs, (m) => bulkStream(m, sinks[m].port, pki.ca, bulk)),
-        1.0,
-        null,
-      ),
-    );
-    log(`bulk ${bulk / MiB} MiB, APM face …`);
-    rows.push(
-      row(
-        `bulk ${bulk / MiB} MiB, APM face (64 KiB beginWrite/endWrite, beginRead into 64 KiB)`,
-        'MiB/s',
-        await interleaved(runs, (m) =>
-          m === 'raw' ? bulkStream('raw', sinks.raw.port, pki.ca, bulk) : bulkApm(apmSink.port, pki.ca, bulk),
+    if (want('bulk')) {
+      log(`bulk ${bulk / MiB} MiB, stream face …`);
+      rows.push(
+        row(
+          `bulk ${bulk / MiB} MiB over loopback TCP, stream face (pipeline)`,
+          'MiB/s',
+          await interleaved(runs, (m) => bulkStream(m, sinks[m].port, pki.ca, bulk)),
+          1.0,
+          null,
         ),
-        0.9,
-        null,
-      ),
-    );
-    log(`in-memory pair ${mem / MiB} MiB …`);
-    rows.push(
-      row(
-        `bulk ${mem / MiB} MiB over an in-memory Duplex pair (vs TLSSocket over the same pair)`,
-        'MiB/s',
-        await interleaved(runs, (m) => inMemory(m, pki, mem)),
-        1.0,
-        null,
-      ),
-    );
-    log(`256-byte writes, ${small / MiB} MiB …`);
-    rows.push(
-      row(
-        `256-byte writes, ${small / MiB} MiB total, stream face`,
-        'MiB/s',
-        await interleaved(runs, (m) => smallWrites(m, sinks[m].port, pki.ca, small)),
-        1.0,
-        null,
-      ),
-    );
+      );
+      log(`bulk ${bulk / MiB} MiB, APM face …`);
+      rows.push(
+        row(
+          `bulk ${bulk / MiB} MiB, APM face (64 KiB beginWrite/endWrite, beginRead into 64 KiB)`,
+          'MiB/s',
+          await interleaved(runs, (m) =>
+            m === 'raw' ? bulkStream('raw', sinks.raw.port, pki.ca, bulk) : bulkApm(apmSink.port, pki.ca, bulk),
+          ),
+          0.9,
+          null,
+        ),
+      );
+    }
+    if (want('pair')) {
+      log(`in-memory pair ${mem / MiB} MiB …`);
+      rows.push(
+        row(
+          `bulk ${mem / MiB} MiB over an in-memory Duplex pair (vs TLSSocket over the same pair)`,
+          'MiB/s',
+          await interleaved(runs, (m) => inMemory(m, pki, mem)),
+          1.0,
+          null,
+        ),
+      );
+    }
+    if (want('small')) {
+      log(`256-byte writes, ${small / MiB} MiB …`);
+      rows.push(
+        row(
+          `256-byte writes, ${small / MiB} MiB total, stream face`,
+          'MiB/s',
+          await interleaved(runs, (m) => smallWrites(m, sinks[m].port, pki.ca, small)),
+          1.0,
+          null,
+        ),
+      );
+    }
   } finally {
     sinks.raw.stop();
     sinks.ssl.stop();
     apmSink.stop();
   }
 
-  for (const [kind, id] of [
+  const kinds = [
     ['P-256', pki.p256],
     ['RSA-2048', pki.rsa],
-  ] as const) {
+  ] as const;
+  for (const [kind, id] of want('handshake') ? kinds : []) {
     const peers = { raw: await startPeer('raw', 'hold', id), ssl: await startPeer('ssl', 'hold', id) };
     try {
       for (const concurrency of [1, 16]) {
@@ -446,73 +462,80 @@ export async function runBenchmarks(options: Options): Promise<Row[]> {
     }
   }
 
-  const echo = { raw: await startPeer('raw', 'echo', pki.p256), ssl: await startPeer('ssl', 'echo', pki.p256) };
-  try {
-    log('64-byte ping-pong …');
-    const rounds = quick ? 500 : 3000;
-    const medians: Record<Mode, number[]> = { raw: [], ssl: [] };
-    const p99s: Record<Mode, number[]> = { raw: [], ssl: [] };
-    await interleaved(runs, async (m) => {
-      const rtts = await pingPong(m, echo[m].port, pki.ca, rounds);
-      medians[m].push(percentile(rtts, 50));
-      p99s[m].push(percentile(rtts, 99));
-      return 0;
-    });
-    // The warm-up pair is the first entry of each list.
-    const pick = (a: number[]): Summary => summarize(a.slice(1));
-    rows.push(row('64-byte ping-pong round trip, median', 'µs', [pick(medians.raw), pick(medians.ssl)], null, 1.1));
-    rows.push(row('64-byte ping-pong round trip, p99', 'µs', [pick(p99s.raw), pick(p99s.ssl)], null, 1.1));
-  } finally {
-    echo.raw.stop();
-    echo.ssl.stop();
-  }
-
-  log('idle memory …');
-  const connections = quick ? 200 : 2000;
-  const rss: Record<Mode, number[]> = { raw: [], ssl: [] };
-  const heap: Record<Mode, number[]> = { raw: [], ssl: [] };
-  const memRuns = quick ? 1 : 3;
-  for (let i = 0; i < memRuns; i++) {
-    for (const m of ['raw', 'ssl'] as Mode[]) {
-      const r = await idleMemory(m, pki, connections);
-      rss[m].push(r.rss / 1024);
-      heap[m].push(r.heap / 1024);
+  if (want('pingpong')) {
+    const echo = { raw: await startPeer('raw', 'echo', pki.p256), ssl: await startPeer('ssl', 'echo', pki.p256) };
+    try {
+      log('64-byte ping-pong …');
+      const rounds = quick ? 500 : 3000;
+      const medians: Record<Mode, number[]> = { raw: [], ssl: [] };
+      const p99s: Record<Mode, number[]> = { raw: [], ssl: [] };
+      await interleaved(runs, async (m) => {
+        const rtts = await pingPong(m, echo[m].port, pki.ca, rounds);
+        medians[m].push(percentile(rtts, 50));
+        p99s[m].push(percentile(rtts, 99));
+        return 0;
+      });
+      // The warm-up pair is the first entry of each list.
+      const pick = (a: number[]): Summary => summarize(a.slice(1));
+      rows.push(row('64-byte ping-pong round trip, median', 'µs', [pick(medians.raw), pick(medians.ssl)], null, 1.1));
+      rows.push(row('64-byte ping-pong round trip, p99', 'µs', [pick(p99s.raw), pick(p99s.ssl)], null, 1.1));
+    } finally {
+      echo.raw.stop();
+      echo.ssl.stop();
     }
   }
-  rows.push(
-    row(
-      `idle memory per connection (${connections} connections), server RSS`,
-      'KiB',
-      [summarize(rss.raw), summarize(rss.ssl)],
-      null,
-      1.15,
-    ),
-  );
-  rows.push(
-    row(
-      `idle memory per connection (${connections} connections), server heap + external`,
-      'KiB',
-      [summarize(heap.raw), summarize(heap.ssl)],
-      null,
-      1.15,
-    ),
-  );
+
+  if (want('memory')) {
+    log('idle memory …');
+    const connections = quick ? 200 : 2000;
+    const rss: Record<Mode, number[]> = { raw: [], ssl: [] };
+    const heap: Record<Mode, number[]> = { raw: [], ssl: [] };
+    const memRuns = quick ? 1 : 3;
+    for (let i = 0; i < memRuns; i++) {
+      for (const m of ['raw', 'ssl'] as Mode[]) {
+        const r = await idleMemory(m, pki, connections);
+        rss[m].push(r.rss / 1024);
+        heap[m].push(r.heap / 1024);
+      }
+    }
+    rows.push(
+      row(
+        `idle memory per connection (${connections} connections), server RSS`,
+        'KiB',
+        [summarize(rss.raw), summarize(rss.ssl)],
+        null,
+        1.15,
+      ),
+    );
+    rows.push(
+      row(
+        `idle memory per connection (${connections} connections), server heap + external`,
+        'KiB',
+        [summarize(heap.raw), summarize(heap.ssl)],
+        null,
+        1.15,
+      ),
+    );
+  }
 
   // Context: plain TCP on the same loopback, and OpenSSL's own AES-128-GCM speed on one core.
   log('context: plain TCP and openssl speed …');
-  const tcpPeer = await startPeer('tcp', 'sink', pki.p256);
   const tcpRuns: number[] = [];
-  try {
-    for (let i = 0; i < Math.max(2, runs - 2); i++) tcpRuns.push(await bulkStream('tcp', tcpPeer.port, pki.ca, bulk));
-  } finally {
-    tcpPeer.stop();
+  let aes: number | null = null;
+  if (want('context')) {
+    const tcpPeer = await startPeer('tcp', 'sink', pki.p256);
+    try {
+      for (let i = 0; i < Math.max(2, runs - 2); i++) tcpRuns.push(await bulkStream('tcp', tcpPeer.port, pki.ca, bulk));
+    } finally {
+      tcpPeer.stop();
+    }
+    aes = opensslSpeed();
   }
-  const tcp = summarize(tcpRuns);
-  const aes = opensslSpeed();
+  const tcp = summarize(tcpRuns.length ? tcpRuns : [0]);
 
   const cpus = os.cpus();
   const machine = `${cpus.length} × ${cpus[0]?.model.trim() ?? 'CPU'}, Node ${process.version}, OpenSSL ${process.versions.openssl}, ${os.platform()} ${os.release()}`;
-  const bulkRow = rows[0]!;
+  const bulkRow = rows[0] ?? { ssl: summarize([0]), raw: summarize([0]) };
   const context = [
     `- plain TCP over the same loopback (no TLS): ${cell(tcp)} MiB/s`,
     aes !== null
@@ -529,14 +552,18 @@ export async function runBenchmarks(options: Options): Promise<Row[]> {
     context,
   ].join('\n');
   console.log(output);
-  if (!quick) {
+  if (!quick && !options.only) {
     writeFileSync(path.resolve(__dirname, '..', '..', 'bench', 'RESULTS.md'), `# Benchmark results\n\n${output}\n`);
   }
   return rows;
 }
 
 if (require.main === module) {
-  runBenchmarks({ quick: process.argv.includes('--quick') }).then(
+  const only = process.argv
+    .find((a) => a.startsWith('--only='))
+    ?.slice(7)
+    .split(',');
+  runBenchmarks({ quick: process.argv.includes('--quick'), ...(only ? { only } : {}) }).then(
     () => process.exit(0),
     (err: Error) => {
       console.error(err);

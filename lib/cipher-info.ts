@@ -31,9 +31,8 @@ function hashOf(suite: string): [HashAlgorithmType, number] {
   return [HashAlgorithmType.None, 0];
 }
 
-function exchangeOf(socket: TLSSocket, suite: string): [ExchangeAlgorithmType, number] {
+function exchangeOf(eph: { type?: string; size?: number } | null, suite: string): [ExchangeAlgorithmType, number] {
   // The ephemeral key is only reported on the client; the suite name still tells RSA key transport.
-  const eph = socket.getEphemeralKeyInfo() as { type?: string; size?: number } | null;
   if (eph && eph.type === 'ECDH') return [ExchangeAlgorithmType.EcDiffieHellman, eph.size ?? 0];
   if (eph && eph.type === 'DH') return [ExchangeAlgorithmType.DiffieHellman, eph.size ?? 0];
   if (suite.startsWith('TLS_ECDHE_')) return [ExchangeAlgorithmType.EcDiffieHellman, 0];
@@ -43,12 +42,24 @@ function exchangeOf(socket: TLSSocket, suite: string): [ExchangeAlgorithmType, n
   return [ExchangeAlgorithmType.EcDiffieHellman, 0];
 }
 
-export function cipherInfoOf(socket: TLSSocket): CipherInfo {
+/** What the handshake left on the socket, read while it is alive (the rest is derived on demand). */
+export interface CipherFacts {
+  suite: string;
+  ephemeral: { type?: string; size?: number } | null;
+}
+
+export function cipherFactsOf(socket: TLSSocket): CipherFacts {
   const c = socket.getCipher() as { standardName?: string; name: string };
-  const suite = c.standardName ?? c.name;
+  return {
+    suite: c.standardName ?? c.name,
+    ephemeral: socket.getEphemeralKeyInfo() as { type?: string; size?: number } | null,
+  };
+}
+
+export function cipherInfoOf({ suite, ephemeral }: CipherFacts): CipherInfo {
   const [cipherAlgorithm, cipherStrength] = cipherOf(suite);
   const [hashAlgorithm, hashStrength] = hashOf(suite);
-  const [keyExchangeAlgorithm, keyExchangeStrength] = exchangeOf(socket, suite);
+  const [keyExchangeAlgorithm, keyExchangeStrength] = exchangeOf(ephemeral, suite);
   return {
     suite,
     cipherAlgorithm,

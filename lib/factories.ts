@@ -183,6 +183,7 @@ export function connect(...args: unknown[]): SslDuplex {
  */
 export class SslServer extends net.Server {
   readonly #options: CreateServerOptions;
+  #authOptions: SslServerAuthenticationOptions | undefined;
 
   constructor(options: CreateServerOptions, secureConnectionListener?: (stream: SslDuplex) => void) {
     super({ pauseOnConnect: options.pauseOnConnect === true });
@@ -191,13 +192,11 @@ export class SslServer extends net.Server {
     this.on('connection', (socket: net.Socket) => this.#accept(socket));
   }
 
-  #accept(socket: net.Socket): void {
+  /** Built once, so every connection shares one SecureContext (see tls-options.ts). */
+  #auth(): SslServerAuthenticationOptions {
+    if (this.#authOptions) return this.#authOptions;
     const o = this.#options;
-    const requestCert = o.requestCert === true || o.clientCertificateRequired === true;
-    const acceptAll = requestCert && o.rejectUnauthorized === false;
-    const stream = new SslDuplex(socket, duplexOptions(o, acceptAll));
-    void [stream.remoteAddress, stream.remotePort, stream.remoteFamily]; // cache them for later reports
-    const auth: SslServerAuthenticationOptions = { clientCertificateRequired: requestCert };
+    const auth: SslServerAuthenticationOptions = { clientCertificateRequired: this.#requestCert };
     const certificate = o.serverCertificate ?? certificateOf(o);
     if (certificate) auth.serverCertificate = certificate;
     for (const key of [
@@ -214,6 +213,19 @@ export class SslServer extends net.Server {
     }
     const alpn = o.applicationProtocols ?? o.ALPNProtocols;
     if (alpn) auth.applicationProtocols = alpn;
+    return (this.#authOptions = auth);
+  }
+
+  get #requestCert(): boolean {
+    return this.#options.requestCert === true || this.#options.clientCertificateRequired === true;
+  }
+
+  #accept(socket: net.Socket): void {
+    const o = this.#options;
+    const acceptAll = this.#requestCert && o.rejectUnauthorized === false;
+    const stream = new SslDuplex(socket, duplexOptions(o, acceptAll));
+    void [stream.remoteAddress, stream.remotePort, stream.remoteFamily]; // cache them for later reports
+    const auth = this.#auth();
     const onClientError = (err: Error): void => {
       this.emit('tlsClientError', err, stream);
     };

@@ -3,38 +3,55 @@ import { checkServerIdentity, type DetailedPeerCertificate, type TLSSocket } fro
 import { SslPolicyErrors } from './enums';
 
 /** The peer's certificate as the validation callback sees it, and what is wrong with it. */
-export interface PeerVerdict {
-  sslPolicyErrors: number;
-  certificate: X509Certificate | null;
-  chain: X509Certificate[];
+export class PeerVerdict {
+  readonly sslPolicyErrors: number;
   /** OpenSSL's reason for chain errors (e.g. `CERT_HAS_EXPIRED`), or the name mismatch message. */
-  reasons: string[];
+  readonly reasons: string[];
+  readonly #raws: Buffer[];
+  #chain: X509Certificate[] | undefined;
+
+  constructor(sslPolicyErrors: number, reasons: string[], raws: Buffer[]) {
+    this.sslPolicyErrors = sslPolicyErrors;
+    this.reasons = reasons;
+    this.#raws = raws;
+  }
+
+  get hasCertificate(): boolean {
+    return this.#raws.length > 0;
+  }
+
+  /** Parsed on first use: most connections never look at the certificate objects. */
+  get chain(): X509Certificate[] {
+    return (this.#chain ??= this.#raws.map((raw) => new X509Certificate(raw)));
+  }
+
+  get certificate(): X509Certificate | null {
+    return this.chain[0] ?? null;
+  }
 }
+
+const notAvailable = (): PeerVerdict =>
+  new PeerVerdict(SslPolicyErrors.RemoteCertificateNotAvailable, ['NO_PEER_CERTIFICATE'], []);
 
 /**
  * Computes `SslPolicyErrors` the way .NET does, after the handshake: OpenSSL's own verification
  * result (chain to the trusted roots, validity dates, CRLs) for chain errors, Node's
  * `checkServerIdentity` for the host name. Node's `authorized` cannot be used because a
- * standalone server-side TLSSocket never sets it.
+ * standalone server-side TLSSocket never sets it. A server that did not ask for a certificate
+ * cannot have received one, so it skips the look.
  */
-export function judgePeer(socket: TLSSocket, isServer: boolean, targetHost: string): PeerVerdict {
+export function judgePeer(socket: TLSSocket, isServer: boolean, targetHost: string, requested = true): PeerVerdict {
+  if (isServer && !requested) return notAvailable();
   // getPeerCertificate once: getPeerX509Certificate() consumes state Node needs for later calls.
   const peer = socket.getPeerCertificate(true) as DetailedPeerCertificate | null;
-  if (!peer || !peer.raw) {
-    return {
-      sslPolicyErrors: SslPolicyErrors.RemoteCertificateNotAvailable,
-      certificate: null,
-      chain: [],
-      reasons: ['NO_PEER_CERTIFICATE'],
-    };
-  }
-  const chain: X509Certificate[] = [];
+  if (!peer || !peer.raw) return notAvailable();
+  const raws: Buffer[] = [];
   const seen = new Set<string>();
   for (let c: DetailedPeerCertificate | undefined = peer; c?.raw; c = c.issuerCertificate) {
     const key = c.fingerprint256;
     if (seen.has(key)) break;
     seen.add(key);
-    chain.push(new X509Certificate(c.raw));
+    raws.push(c.raw);
   }
   let errors = SslPolicyErrors.None;
   const reasons: string[] = [];
@@ -52,7 +69,7 @@ export function judgePeer(socket: TLSSocket, isServer: boolean, targetHost: stri
       reasons.push(mismatch.message);
     }
   }
-  return { sslPolicyErrors: errors, certificate: chain[0] ?? null, chain, reasons };
+  return new PeerVerdict(errors, reasons, raws);
 }
 
 /** `SslPolicyErrors` flags as .NET prints them. */

@@ -1,9 +1,8 @@
 import { Duplex } from 'readable-stream';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import { AsyncResult, type AsyncCallback, type IAsyncResult } from './async-result';
-import { cipherInfoOf, type CipherInfo } from './cipher-info';
 import { SslPolicyErrors } from './enums';
 import {
   AbortError,
@@ -28,7 +27,7 @@ import type {
   SslServerAuthenticationOptions,
 } from './options';
 import { authorizationErrorOf, describePolicyErrors, judgePeer } from './policy';
-import { fromProtocolName } from './protocols';
+import { Session } from './session';
 import { nextPhase, Phase } from './state';
 import { prepareClient, prepareServer, secureContext } from './tls-options';
 import { closeInner, Transport, type InnerStream } from './transport';
@@ -56,25 +55,23 @@ interface DeferredStreamWrite {
   cb: StreamCallback;
 }
 
-/** What became known when the handshake finished. */
-interface Session {
-  protocol: number;
-  cipher: CipherInfo;
-  alpn: string;
-  remoteCertificate: X509Certificate | null;
-  localCertificate: X509Certificate | null;
-  mutual: boolean;
-}
-
 interface AuthRequest {
   role: 'client' | 'server';
   validate: RemoteCertificateValidationCallback | undefined;
   clientCertificateRequired: boolean;
-  hasLocalCertificate: boolean;
+  /** Client: the certificate offered; server: the one served (SNI may change it). */
+  localCertificate: CertificateWithKey | null;
   done: Done<void>;
 }
 
 const forwardedEvents = ['session', 'keylog', 'OCSPResponse'];
+
+/**
+ * An APM write has no high-water mark of its own and copies the caller's bytes, so it completes
+ * while TLS holds up to this much unsent: enough to keep the transport busy between one write and
+ * the next, bounded so a writer that never waits cannot grow memory.
+ */
+const kApmSlack = 256 * 1024;
 
 function isTlsLibraryError(err: unknown): boolean {
   const e = err as { code?: unknown; library?: unknown };
@@ -125,9 +122,6 @@ export class SslDuplex extends Duplex {
   #deferredStreamWrite: DeferredStreamWrite | null = null;
   #streamWriteInFlight = false;
   #drainWaiter: ((err?: unknown) => void) | null = null;
-  #drainTarget = 0;
-  #tlsWritesIssued = 0;
-  #tlsWritesDone = 0;
   #shutdown = false;
   #finalCallback: StreamCallback | null = null;
 
@@ -435,7 +429,7 @@ export class SslDuplex extends Duplex {
       role: 'client',
       validate,
       clientCertificateRequired: false,
-      hasLocalCertificate: prepared.hasCertificate,
+      localCertificate: chosen ?? null,
       done,
     });
     this.#targetHost = prepared.targetHost;
@@ -465,7 +459,7 @@ export class SslDuplex extends Duplex {
       role: 'server',
       validate,
       clientCertificateRequired: prepared.requestCert,
-      hasLocalCertificate: true,
+      localCertificate: options.serverCertificate ?? null,
       done,
     });
     const serverOptions: tls.TLSSocketOptions = {
@@ -480,6 +474,7 @@ export class SslDuplex extends Duplex {
         try {
           this.#targetHost = servername;
           const certificate = select(this, servername);
+          if (certificate && this.#auth) this.#auth.localCertificate = certificate;
           cb(null, certificate ? secureContext(options, certificate, 'serverCertificate') : undefined);
         } catch (err) {
           cb(err as Error, undefined);
@@ -565,27 +560,21 @@ export class SslDuplex extends Duplex {
     if (socket === null || auth === null || this.#phase !== Phase.Authenticating) return;
     const isServer = auth.role === 'server';
     if (isServer) this.#targetHost = socket.servername || this.#targetHost;
-    const verdict = judgePeer(socket, isServer, this.#targetHost);
+    const verdict = judgePeer(socket, isServer, this.#targetHost, auth.clientCertificateRequired);
     // A server that does not ask for a client certificate has nothing to miss.
     const errors =
-      isServer && !auth.clientCertificateRequired && verdict.certificate === null && auth.validate === undefined
+      isServer && !auth.clientCertificateRequired && !verdict.hasCertificate && auth.validate === undefined
         ? SslPolicyErrors.None
         : verdict.sslPolicyErrors;
-    const localRaw = (socket.getCertificate() as { raw?: Buffer } | null)?.raw;
-    const peerAskedForCertificate = socket.getSharedSigalgs().length > 0;
-    this.#session = {
-      protocol: fromProtocolName(socket.getProtocol()),
-      cipher: cipherInfoOf(socket),
-      alpn: typeof socket.alpnProtocol === 'string' ? socket.alpnProtocol : '',
-      remoteCertificate: verdict.certificate,
-      localCertificate:
-        localRaw && (isServer || (auth.hasLocalCertificate && peerAskedForCertificate))
-          ? new X509Certificate(localRaw)
-          : null,
-      mutual: isServer
-        ? verdict.certificate !== null && auth.clientCertificateRequired
-        : auth.hasLocalCertificate && peerAskedForCertificate,
-    };
+    // The client sent its certificate only if the server asked (a CertificateRequest leaves the
+    // peer's signature algorithms behind).
+    const sent = isServer || (auth.localCertificate !== null && socket.getSharedSigalgs().length > 0);
+    this.#session = new Session(
+      socket,
+      verdict,
+      sent ? auth.localCertificate : null,
+      isServer ? verdict.hasCertificate && auth.clientCertificateRequired : sent,
+    );
     this.#verdict = {
       errors,
       reason: errors === SslPolicyErrors.None ? null : authorizationErrorOf(errors, verdict.reasons),
@@ -691,6 +680,14 @@ export class SslDuplex extends Duplex {
   readonly #onTlsData = (chunk: Buffer): void => {
     this.#bytesRead += chunk.length;
     this.#idleTimer?.refresh();
+    // The common case: the stream face is reading and nothing is queued.
+    if (this.#streamWantsData && this.#readOp === null && this.#readQueue.length === 0 && !this.#pumping) {
+      if (!this.push(chunk)) {
+        this.#streamWantsData = false;
+        this.#tls?.pause();
+      }
+      return;
+    }
     this.#readQueue.push(chunk);
     this.#pumpRead();
   };
@@ -866,13 +863,17 @@ export class SslDuplex extends Duplex {
     const chunk = Buffer.from(buffer.subarray(offset, offset + count));
     const op: PendingWrite = { done, timer: undefined };
     this.#writeOp = op;
-    this.#writeToTls([chunk], (err) => {
-      if (this.#writeOp !== op) return;
-      this.#writeOp = null;
-      if (op.timer) clearTimeout(op.timer);
-      done(err ?? null);
-      this.#afterApmWrite();
-    });
+    this.#writeToTls(
+      [chunk],
+      (err) => {
+        if (this.#writeOp !== op) return;
+        this.#writeOp = null;
+        if (op.timer) clearTimeout(op.timer);
+        done(err ?? null);
+        this.#afterApmWrite();
+      },
+      kApmSlack,
+    );
     if (this.#writeOp === op && this.#writeTimeout > 0) {
       op.timer = setTimeout(this.#onWriteTimeout, this.#writeTimeout);
     }
@@ -894,10 +895,11 @@ export class SslDuplex extends Duplex {
   }
 
   /**
-   * Hands plaintext to TLS. Completion is acceptance (TLS's buffer below its high-water mark) or
-   * the next 'drain': waiting for each record to reach the wire costs 6–8× on small writes.
+   * Hands plaintext to TLS. Completion is acceptance (TLS's buffer below its high-water mark, or
+   * below `slack`) or the next 'drain' (or the end of TLS's writable side, which has no 'drain'):
+   * waiting for each record to reach the wire costs 6–8× on small writes.
    */
-  #writeToTls(chunks: Buffer[], done: (err?: unknown) => void): void {
+  #writeToTls(chunks: Buffer[], done: (err?: unknown) => void, slack = 0): void {
     const socket = this.#tls;
     if (socket === null || socket.destroyed || !socket.writable) {
       done(new IOError(Messages.writeFailed, { cause: new Error('The transport is closed.') }));
@@ -905,33 +907,20 @@ export class SslDuplex extends Duplex {
     }
     let ok = true;
     if (chunks.length === 1) {
-      ok = socket.write(chunks[0]!, this.#onTlsWritten);
+      ok = socket.write(chunks[0]!);
+      this.#bytesWritten += chunks[0]!.length;
     } else {
       socket.cork();
-      for (const chunk of chunks) ok = socket.write(chunk, this.#onTlsWritten);
+      for (const chunk of chunks) {
+        ok = socket.write(chunk);
+        this.#bytesWritten += chunk.length;
+      }
       socket.uncork();
     }
-    this.#tlsWritesIssued += chunks.length;
-    for (const chunk of chunks) this.#bytesWritten += chunk.length;
     this.#idleTimer?.refresh();
-    if (ok) {
-      done();
-      return;
-    }
-    // Over the high-water mark: done at 'drain', or once TLS took these chunks, whichever is
-    // first (a Writable that is ending emits no 'drain').
-    this.#drainWaiter = done;
-    this.#drainTarget = this.#tlsWritesIssued;
+    if (ok || socket.writableLength <= slack) done();
+    else this.#drainWaiter = done;
   }
-
-  readonly #onTlsWritten = (err?: Error | null): void => {
-    this.#tlsWritesDone++;
-    if (this.#drainWaiter !== null && (err || this.#tlsWritesDone >= this.#drainTarget)) {
-      const waiter = this.#drainWaiter;
-      this.#drainWaiter = null;
-      waiter(err ? new IOError(Messages.writeFailed, { cause: err }) : undefined);
-    }
-  };
 
   // ─────────────────────────────────────── shutdown, dispose ───────────────────────────────────────
 
@@ -951,7 +940,13 @@ export class SslDuplex extends Duplex {
       done(null);
       return;
     }
-    socket.end(() => done(null));
+    socket.end(() => {
+      // An ending Writable emits no 'drain': a write still waiting for one is complete now.
+      const waiter = this.#drainWaiter;
+      this.#drainWaiter = null;
+      waiter?.();
+      done(null);
+    });
   }
 
   /** Releases everything; idempotent, never throws, sends no close_notify. */
@@ -975,11 +970,13 @@ export class SslDuplex extends Duplex {
     if (this.#phase === Phase.Disposed) return;
     if (!faultedByThis) this.#phase = nextPhase(this.#phase, Phase.Disposed);
     this.#clearIdleTimer();
-    const error = faultedByThis ? reason : new ObjectDisposedError();
     const auth = this.#auth;
     this.#auth = null;
-    auth?.done(error);
-    this.#failPending(error);
+    if (auth || this.#hasPending()) {
+      const error = faultedByThis ? reason : new ObjectDisposedError();
+      auth?.done(error);
+      this.#failPending(error);
+    }
     this.#teardownTls();
   }
 
@@ -992,6 +989,12 @@ export class SslDuplex extends Duplex {
     this.#teardownTls();
     // The stream face hears of it only if somebody uses it (contract §2).
     if (this.#streamFaceInUse() && !this.destroyed) this.destroy(error as Error);
+  }
+
+  #hasPending(): boolean {
+    return (
+      this.#readOp !== null || this.#writeOp !== null || this.#deferredStreamWrite !== null || this.#finalCallback !== null
+    );
   }
 
   #failPending(error: unknown): void {
