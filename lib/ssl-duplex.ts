@@ -73,6 +73,9 @@ const forwardedEvents = ['session', 'keylog', 'OCSPResponse'];
  */
 const kApmSlack = 256 * 1024;
 
+/** Plaintext read ahead of any reader before TLS stops reading the transport. */
+const kReadAhead = 64 * 1024;
+
 function isTlsLibraryError(err: unknown): boolean {
   const e = err as { code?: unknown; library?: unknown };
   return (
@@ -111,6 +114,8 @@ export class SslDuplex extends Duplex {
 
   // Read side: plaintext TLS handed us that nobody has taken yet, and who is waiting for more.
   #readQueue: Buffer[] = [];
+  #queuedBytes = 0;
+  #tlsFlowing = false;
   #readEof = false;
   #readOp: PendingRead | null = null;
   #streamWantsData = false;
@@ -682,13 +687,11 @@ export class SslDuplex extends Duplex {
     this.#idleTimer?.refresh();
     // The common case: the stream face is reading and nothing is queued.
     if (this.#streamWantsData && this.#readOp === null && this.#readQueue.length === 0 && !this.#pumping) {
-      if (!this.push(chunk)) {
-        this.#streamWantsData = false;
-        this.#tls?.pause();
-      }
+      if (!this.push(chunk)) this.#streamWantsData = false;
       return;
     }
     this.#readQueue.push(chunk);
+    this.#queuedBytes += chunk.length;
     this.#pumpRead();
   };
 
@@ -711,6 +714,7 @@ export class SslDuplex extends Duplex {
       while (this.#streamWantsData && this.#readOp === null) {
         const chunk = queue.shift();
         if (chunk !== undefined) {
+          this.#queuedBytes -= chunk.length;
           this.#streamWantsData = this.push(chunk);
         } else {
           if (this.#readEof && !this.#streamEnded) {
@@ -721,14 +725,26 @@ export class SslDuplex extends Duplex {
           break;
         }
       }
-      const socket = this.#tls;
-      if (socket !== null && this.#phase === Phase.Authenticated) {
-        if ((this.#readOp !== null || this.#streamWantsData) && !this.#readEof) socket.resume();
-        else socket.pause();
-      }
+      this.#flowControl();
     } finally {
       this.#pumping = false;
     }
+  }
+
+  /**
+   * TLS keeps reading while somebody waits or while little is queued: stopping and restarting the
+   * transport for every read costs more than the read. Unread plaintext stays under kReadAhead
+   * plus one chunk.
+   */
+  #flowControl(): void {
+    const socket = this.#tls;
+    if (socket === null || this.#phase !== Phase.Authenticated) return;
+    const flow =
+      !this.#readEof && (this.#readOp !== null || this.#streamWantsData || this.#queuedBytes < kReadAhead);
+    if (flow === this.#tlsFlowing) return;
+    this.#tlsFlowing = flow;
+    if (flow) socket.resume();
+    else socket.pause();
   }
 
   /** Copies queued plaintext into the caller's buffer; what does not fit stays queued. */
@@ -743,6 +759,7 @@ export class SslDuplex extends Duplex {
       if (take === chunk.length) queue.shift();
       else queue[0] = chunk.subarray(take);
     }
+    this.#queuedBytes -= n;
     return n;
   }
 

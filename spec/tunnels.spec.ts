@@ -38,7 +38,9 @@ describe('TLS over transports that are not TCP', function () {
     const wss = new WebSocketServer({ server: web });
     const serverDone = new Promise<string>((resolve, reject) => {
       wss.on('connection', (ws) => {
-        const tls = new SslDuplex(createWebSocketStream(ws), { allowHalfOpen: true });
+        // A WebSocket has no half-close: ending its stream closes it. leaveInnerStreamOpen lets
+        // close_notify go out while the socket stays open for the answer.
+        const tls = new SslDuplex(createWebSocketStream(ws), { allowHalfOpen: true, leaveInnerStreamOpen: true });
         void (async () => {
           await tls.authenticateAsServerAsync(pki.server);
           const got = await readAll(tls);
@@ -53,7 +55,7 @@ describe('TLS over transports that are not TCP', function () {
     const { port } = web.address() as net.AddressInfo;
     const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
     await once(ws, 'open');
-    const client = new SslDuplex(createWebSocketStream(ws), { allowHalfOpen: true });
+    const client = new SslDuplex(createWebSocketStream(ws), { allowHalfOpen: true, leaveInnerStreamOpen: true });
     await client.authenticateAsClientAsync({ targetHost: 'localhost', ca: pki.ca.cert });
     const data = randomBytes(8 << 20);
     await client.writeAsync(data);
