@@ -71,6 +71,7 @@ function duplexOptions(o: SslDuplexOptions & { rejectUnauthorized?: boolean }, a
   if (o.highWaterMark !== undefined) d.highWaterMark = o.highWaterMark;
   if (o.readTimeout !== undefined) d.readTimeout = o.readTimeout;
   if (o.writeTimeout !== undefined) d.writeTimeout = o.writeTimeout;
+  if (o.keylog !== undefined) d.keylog = o.keylog;
   if (acceptAll) d.userCertificateValidationCallback = () => true;
   return d;
 }

@@ -85,4 +85,10 @@ export interface SslDuplexOptions {
   /** Like `net.Socket`, false by default: the stream face ends its side once the peer ended. */
   allowHalfOpen?: boolean;
   highWaterMark?: number;
+  /**
+   * **Node:** where to write the TLS key log (SSLKEYLOGFILE format, one line per secret) so a
+   * packet capture can be decrypted in Wireshark: a writable stream (e.g. `fs.createWriteStream`
+   * in append mode) or a function called with each line. The `'keylog'` event carries the same.
+   */
+  keylog?: NodeJS.WritableStream | ((line: Buffer) => void);
 }

@@ -28,6 +28,7 @@ import type {
 } from './options';
 import { authorizationErrorOf, describePolicyErrors, judgePeer } from './policy';
 import { Session } from './session';
+import { debug } from './debug';
 import { nextPhase, Phase } from './state';
 import { prepareClient, prepareServer, secureContext } from './tls-options';
 import { closeInner, Transport, type InnerStream } from './transport';
@@ -183,6 +184,17 @@ export class SslDuplex extends Duplex {
     this.#ctorSelection = options.userCertificateSelectionCallback ?? undefined;
     if (options.readTimeout !== undefined) this.#readTimeout = checkTimeout(options.readTimeout, 'readTimeout');
     if (options.writeTimeout !== undefined) this.#writeTimeout = checkTimeout(options.writeTimeout, 'writeTimeout');
+    if (options.keylog !== undefined && options.keylog !== null) {
+      const sink = options.keylog;
+      if (typeof sink !== 'function' && typeof (sink as NodeJS.WritableStream).write !== 'function') {
+        throw new ArgumentError('keylog', 'keylog must be a writable stream or a function.');
+      }
+      // NSS key log lines (SSLKEYLOGFILE format), as Wireshark reads them.
+      this.on('keylog', (line: Buffer) => {
+        if (typeof sink === 'function') sink(line);
+        else (sink as NodeJS.WritableStream).write(line);
+      });
+    }
     // TLS turns session and key-log callbacks on only for listeners; forward them the same way.
     this.on('newListener', (event: string | symbol) => {
       if (forwardedEvents.includes(event as string)) this.#forwardTlsEvent(event as string);
@@ -193,6 +205,21 @@ export class SslDuplex extends Duplex {
     const socket = this.#tls;
     if (socket === null || socket.listenerCount(event) > 0) return;
     socket.on(event, (...args: unknown[]) => this.emit(event, ...args));
+  }
+
+  /** The only writer of #phase: the table in state.ts decides what is legal. */
+  #transition(to: Phase, cause?: unknown): void {
+    const from = this.#phase;
+    this.#phase = nextPhase(from, to);
+    if (debug.enabled) {
+      const detail =
+        to === Phase.Authenticated && this.#session
+          ? ` (${this.#role}, ${this.#tls?.getProtocol() ?? '?'}, ${this.#session.cipher.suite}${this.#session.alpn ? `, ALPN ${this.#session.alpn}` : ''})`
+          : cause !== undefined
+            ? ` (${(cause as Error).name}: ${(cause as Error).message})`
+            : '';
+      debug('%s → %s%s', from, to, detail);
+    }
   }
 
   // ───────────────────────────── guards (the contract's check order) ─────────────────────────────
@@ -491,7 +518,7 @@ export class SslDuplex extends Duplex {
   }
 
   #beginHandshake(role: 'client' | 'server', checkRevocation: boolean, request: AuthRequest): void {
-    this.#phase = nextPhase(this.#phase, Phase.Authenticating);
+    this.#transition(Phase.Authenticating);
     this.#role = role;
     this.#checkRevocation = checkRevocation;
     this.#auth = request;
@@ -611,7 +638,7 @@ export class SslDuplex extends Duplex {
       return;
     }
     if (this.#phase !== Phase.Authenticating) return; // disposed from inside the callback
-    this.#phase = nextPhase(this.#phase, Phase.Authenticated);
+    this.#transition(Phase.Authenticated);
     this.#auth = null;
     socket.on('data', this.#onTlsData);
     this.#pumpRead();
@@ -739,8 +766,7 @@ export class SslDuplex extends Duplex {
   #flowControl(): void {
     const socket = this.#tls;
     if (socket === null || this.#phase !== Phase.Authenticated) return;
-    const flow =
-      !this.#readEof && (this.#readOp !== null || this.#streamWantsData || this.#queuedBytes < kReadAhead);
+    const flow = !this.#readEof && (this.#readOp !== null || this.#streamWantsData || this.#queuedBytes < kReadAhead);
     if (flow === this.#tlsFlowing) return;
     this.#tlsFlowing = flow;
     if (flow) socket.resume();
@@ -985,7 +1011,7 @@ export class SslDuplex extends Duplex {
   #disposeCore(reason: Error | null): void {
     const faultedByThis = reason !== null && reason === this.#fault;
     if (this.#phase === Phase.Disposed) return;
-    if (!faultedByThis) this.#phase = nextPhase(this.#phase, Phase.Disposed);
+    if (!faultedByThis) this.#transition(Phase.Disposed);
     this.#clearIdleTimer();
     const auth = this.#auth;
     this.#auth = null;
@@ -1001,7 +1027,7 @@ export class SslDuplex extends Duplex {
   #setFault(error: unknown): void {
     if (this.#phase === Phase.Faulted || this.#phase === Phase.Disposed) return;
     this.#fault = error;
-    this.#phase = nextPhase(this.#phase, Phase.Faulted);
+    this.#transition(Phase.Faulted, error);
     this.#failPending(error);
     this.#teardownTls();
     // The stream face hears of it only if somebody uses it (contract §2).
@@ -1010,7 +1036,10 @@ export class SslDuplex extends Duplex {
 
   #hasPending(): boolean {
     return (
-      this.#readOp !== null || this.#writeOp !== null || this.#deferredStreamWrite !== null || this.#finalCallback !== null
+      this.#readOp !== null ||
+      this.#writeOp !== null ||
+      this.#deferredStreamWrite !== null ||
+      this.#finalCallback !== null
     );
   }
 
