@@ -55,12 +55,22 @@ interface PeerHandle {
   stop: () => void;
 }
 
+/**
+ * With two or more cores the client (this process) and the server each get a core of their own:
+ * left to the scheduler, two busy processes on two cores make runs of the same code differ by 50 %.
+ */
+const pinning = os.cpus().length >= 2 && spawnSync('taskset', ['-V']).status === 0;
+function pin(pid: number, cpu: number): void {
+  if (pinning) spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+}
+
 async function startPeer(mode: Mode | 'tcp', role: string, id: Identity): Promise<PeerHandle> {
   const child = fork(path.join(__dirname, 'peer.js'), [mode, role], {
     env: { ...process.env, BENCH_CERT: id.cert, BENCH_KEY: id.key },
     execArgv: ['--expose-gc'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  pin(child.pid!, 1);
   const [{ port }] = (await once(child, 'message')) as [{ port: number }];
   return {
     port,
@@ -365,6 +375,7 @@ function opensslSpeed(): number | null {
 
 export async function runBenchmarks(options: Options): Promise<Row[]> {
   const quick = options.quick;
+  pin(process.pid, 0);
   const runs = quick ? 2 : 5;
   const log = (s: string): void => void process.stderr.write(`${s}\n`);
   const ca = await CertificateAuthority.create('bench CA');
@@ -545,7 +556,7 @@ export async function runBenchmarks(options: Options): Promise<Row[]> {
   const output = [
     `Machine: ${machine}`,
     `Date: ${new Date().toISOString()}${quick ? ' (quick run: smaller sizes, 2 runs)' : ''}`,
-    `Method: raw node:tls and SslDuplex measured interleaved (A B A B …), ${runs} measured runs after one warm-up pair, servers in a separate process (except the in-memory pair). Ratio = SslDuplex / raw node:tls of the medians.`,
+    `Method: raw node:tls and SslDuplex measured interleaved (A B A B …), ${runs} measured runs after one warm-up pair, servers in a separate process (except the in-memory pair)${pinning ? ', client pinned to CPU 0 and servers to CPU 1 (taskset)' : ''}. Ratio = SslDuplex / raw node:tls of the medians.`,
     '',
     table(rows),
     '',

@@ -67,13 +67,6 @@ interface AuthRequest {
 
 const forwardedEvents = ['session', 'keylog', 'OCSPResponse'];
 
-/**
- * An APM write has no high-water mark of its own and copies the caller's bytes, so it completes
- * while TLS holds up to this much unsent: enough to keep the transport busy between one write and
- * the next, bounded so a writer that never waits cannot grow memory.
- */
-const kApmSlack = 256 * 1024;
-
 /** Plaintext read ahead of any reader before TLS stops reading the transport. */
 const kReadAhead = 64 * 1024;
 
@@ -901,26 +894,32 @@ export class SslDuplex extends Duplex {
       done(null);
       return;
     }
-    // A copy: the caller may reuse its buffer once the write completes, which can be before the
-    // bytes leave TLS's own queue.
-    const chunk = Buffer.from(buffer.subarray(offset, offset + count));
+    // No copy: the write completes when TLS is done with the caller's bytes (encrypted and
+    // handed to the transport), as .NET's EndWrite does, so the caller may reuse its buffer then.
+    // One APM write at a time (rule 7) also keeps TLS from concatenating queued chunks.
+    const socket = this.#tls;
     const op: PendingWrite = { done, timer: undefined };
+    if (socket === null || socket.destroyed || !socket.writable) {
+      done(new IOError(Messages.writeFailed, { cause: new Error('The transport is closed.') }));
+      return;
+    }
     this.#writeOp = op;
-    this.#writeToTls(
-      [chunk],
-      (err) => {
-        if (this.#writeOp !== op) return;
-        this.#writeOp = null;
-        if (op.timer) clearTimeout(op.timer);
-        done(err ?? null);
-        this.#afterApmWrite();
-      },
-      kApmSlack,
-    );
+    this.#bytesWritten += count;
+    this.#idleTimer?.refresh();
+    socket.write(buffer.subarray(offset, offset + count), this.#onApmWritten);
     if (this.#writeOp === op && this.#writeTimeout > 0) {
       op.timer = setTimeout(this.#onWriteTimeout, this.#writeTimeout);
     }
   }
+
+  readonly #onApmWritten = (err?: Error | null): void => {
+    const op = this.#writeOp;
+    if (op === null) return; // disposed or faulted meanwhile: already completed
+    this.#writeOp = null;
+    if (op.timer) clearTimeout(op.timer);
+    op.done(err ? new IOError(Messages.writeFailed, { cause: err }) : null);
+    this.#afterApmWrite();
+  };
 
   readonly #onWriteTimeout = (): void => {
     this.#setFault(new TimeoutError(`The write operation timed out after ${this.#writeTimeout} ms.`));
@@ -938,11 +937,11 @@ export class SslDuplex extends Duplex {
   }
 
   /**
-   * Hands plaintext to TLS. Completion is acceptance (TLS's buffer below its high-water mark, or
-   * below `slack`) or the next 'drain' (or the end of TLS's writable side, which has no 'drain'):
+   * Hands plaintext to TLS. Completion is acceptance (TLS's buffer below its high-water mark) or
+   * the next 'drain' (or the end of TLS's writable side, which has no 'drain'):
    * waiting for each record to reach the wire costs 6–8× on small writes.
    */
-  #writeToTls(chunks: Buffer[], done: (err?: unknown) => void, slack = 0): void {
+  #writeToTls(chunks: Buffer[], done: (err?: unknown) => void): void {
     const socket = this.#tls;
     if (socket === null || socket.destroyed || !socket.writable) {
       done(new IOError(Messages.writeFailed, { cause: new Error('The transport is closed.') }));
@@ -961,7 +960,7 @@ export class SslDuplex extends Duplex {
       socket.uncork();
     }
     this.#idleTimer?.refresh();
-    if (ok || socket.writableLength <= slack) done();
+    if (ok) done();
     else this.#drainWaiter = done;
   }
 
