@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -64,5 +64,74 @@ describe('examples: the SslStream.BeginWrite sample, ported', () => {
     } finally {
       server.kill();
     }
+  });
+});
+
+describe('examples: STARTTLS client, https request, TLS over a child process', function () {
+  this.timeout(20000);
+  const dir = path.resolve(__dirname, '..', 'examples');
+
+  it('starttls-client upgrades an SMTP session and reads the EHLO reply over TLS', async () => {
+    const net = await import('node:net');
+    const { SslDuplex } = await import('../lib');
+    const { starttlsSession } = await import('../examples/starttls-client');
+    const pki = await fixtures();
+    const server = net.createServer((socket) => {
+      let buf = '';
+      socket.write('220 localhost ESMTP\r\n');
+      const onData = (c: Buffer): void => {
+        buf += c.toString('latin1');
+        if (/^EHLO/m.test(buf) && !buf.includes('STARTTLS')) {
+          socket.write('250-localhost\r\n250 STARTTLS\r\n');
+        }
+        if (buf.includes('STARTTLS\r\n')) {
+          socket.removeListener('data', onData);
+          socket.write('220 2.0.0 Ready to start TLS\r\n');
+          const tls = new SslDuplex(socket);
+          void (async () => {
+            await tls.authenticateAsServerAsync(pki.server);
+            const b = new Uint8Array(1024);
+            await tls.readAsync(b); // EHLO
+            await tls.writeAsync(Buffer.from('250-localhost\r\n250 AUTH PLAIN\r\n'));
+            await tls.readAsync(b); // QUIT
+            await tls.writeAsync(Buffer.from('221 bye\r\n'));
+            tls.dispose();
+          })();
+        }
+      };
+      socket.on('data', onData);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as import('node:net').AddressInfo;
+    const lines = await starttlsSession('127.0.0.1', port, pki.ca.cert);
+    expect(lines[0]).to.match(/^TLS: TLS_/);
+    expect(lines).to.include('250 AUTH PLAIN');
+    server.close();
+  });
+
+  it('https-request fetches a page through createConnection', async () => {
+    const http = await import('node:http');
+    const { createServer } = await import('../lib');
+    const { httpsGet } = await import('../examples/https-request');
+    const pki = await fixtures();
+    const web = http.createServer((req, res) => res.end(`you asked for ${req.url}`));
+    const tlsServer = createServer({ cert: pki.server.cert, key: pki.server.key }, (s) => web.emit('connection', s));
+    await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
+    const { port } = tlsServer.address() as import('node:net').AddressInfo;
+    const r = await httpsGet(`https://localhost:${port}/example?x=1`, pki.ca.cert);
+    expect(r.status).to.equal(200);
+    expect(r.body).to.equal('you asked for /example?x=1');
+    expect(r.protocol).to.match(/^TLSv1\.3 TLS_/);
+    tlsServer.close();
+    web.close();
+  });
+
+  it('tls-over-child-process runs as a program and the child answers over TLS', () => {
+    const r = spawnSync(process.execPath, [path.join(dir, 'tls-over-child-process.js'), 'ping over stdio'], {
+      encoding: 'utf8',
+      timeout: 20000,
+    });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/^child \d+ read 15 bytes over TLS_\S+: PING OVER STDIO\n$/);
   });
 });
