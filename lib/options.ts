@@ -49,7 +49,10 @@ interface CommonAuthenticationOptions {
   remoteCertificateValidationCallback?: RemoteCertificateValidationCallback;
   /** Revocation is checked against the CRLs given in `crl`; Node fetches none itself. */
   certificateRevocationCheckMode?: X509RevocationMode;
-  /** Accepted for .NET parity; Node's OpenSSL build refuses insecure renegotiation either way. */
+  /**
+   * TLS 1.2 renegotiation started by the peer. Default, as in .NET 7+: refused on a server (the
+   * read fails with `IOError`), allowed on a client. TLS 1.3 has no renegotiation.
+   */
   allowRenegotiation?: boolean;
   /** **Node:** trusted roots; default Node's bundled Mozilla roots. */
   ca?: PemOrDer;

@@ -467,7 +467,17 @@ export class SslDuplex extends Duplex {
     };
     if (prepared.servername !== undefined) connectOptions.servername = prepared.servername;
     if (prepared.alpn !== undefined) connectOptions.ALPNProtocols = prepared.alpn;
-    this.#startTls(() => tls.connect(connectOptions), 'secureConnect', signal);
+    // A client follows the server's renegotiation requests unless told not to (.NET's default).
+    const renegotiate = options.allowRenegotiation !== false;
+    this.#startTls(
+      () => {
+        const socket = tls.connect(connectOptions);
+        if (!renegotiate) socket.disableRenegotiation();
+        return socket;
+      },
+      'secureConnect',
+      signal,
+    );
   }
 
   #authenticateAsServer(
@@ -507,7 +517,17 @@ export class SslDuplex extends Duplex {
       };
     }
     const transport = this.#tlsTransport() as net.Socket;
-    this.#startTls(() => new tls.TLSSocket(transport, serverOptions), 'secure', signal);
+    // .NET 7+: a server refuses client-initiated renegotiation unless asked to allow it.
+    const renegotiate = options.allowRenegotiation === true;
+    this.#startTls(
+      () => {
+        const socket = new tls.TLSSocket(transport, serverOptions);
+        if (!renegotiate) socket.disableRenegotiation();
+        return socket;
+      },
+      'secure',
+      signal,
+    );
   }
 
   #beginHandshake(role: 'client' | 'server', checkRevocation: boolean, request: AuthRequest): void {
