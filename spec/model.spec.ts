@@ -1,0 +1,265 @@
+import { expect } from 'chai';
+import * as fc from 'fast-check';
+import {
+  ArgumentOutOfRangeError,
+  InvalidOperationError,
+  NotSupportedError,
+  ObjectDisposedError,
+  type SslDuplex,
+} from '../lib';
+import { authenticatedPair } from './helpers/pairs';
+
+/**
+ * Model-based tests: random sequences of calls on the client end of a real TLS pair, checked
+ * against a small model of contract.md. Each call succeeds or fails with exactly the class the
+ * model predicts; every callback runs once; nothing is left unsettled; the peer reads exactly the
+ * bytes the client wrote, in order (a prefix of them when the client was disposed).
+ */
+
+interface Model {
+  disposed: boolean;
+  shutdown: boolean;
+  /** Every chunk a completed write handed over, in order. */
+  sent: Buffer[];
+}
+
+interface Real {
+  client: SslDuplex;
+  server: SslDuplex;
+  received: Buffer[];
+  callbacks: Map<object, number>;
+}
+
+let counter = 0;
+const payload = (n: number): Buffer => {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = counter++ & 0xff;
+  return b;
+};
+
+/** What a write must do in the model's state: resolve, or fail with this class. */
+function expectedWriteError(m: Model): Function | null {
+  if (m.disposed) return ObjectDisposedError;
+  if (m.shutdown) return InvalidOperationError;
+  return null;
+}
+
+async function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: unknown }> {
+  try {
+    return { value: await p };
+  } catch (error) {
+    return { error };
+  }
+}
+
+class WriteAsync implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly size: number) {}
+  check = (): boolean => true;
+  async run(m: Model, r: Real): Promise<void> {
+    const data = payload(this.size);
+    const want = expectedWriteError(m);
+    const { error } = await settle(r.client.writeAsync(data));
+    if (want) expect(error).to.be.instanceOf(want);
+    else {
+      expect(error).to.equal(undefined);
+      m.sent.push(data);
+    }
+  }
+  toString = (): string => `writeAsync(${this.size})`;
+}
+
+class BeginWrite implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly size: number) {}
+  check = (): boolean => true;
+  async run(m: Model, r: Real): Promise<void> {
+    const data = payload(this.size);
+    const want = expectedWriteError(m);
+    let ar: import('../lib').IAsyncResult | undefined;
+    try {
+      ar = r.client.beginWrite(data, 0, data.length, (x) => r.callbacks.set(x, (r.callbacks.get(x) ?? 0) + 1));
+    } catch (e) {
+      expect(want, String(e)).not.to.equal(null);
+      expect(e).to.be.instanceOf(want!);
+      return;
+    }
+    expect(want).to.equal(null);
+    await ar.asyncWaitHandle;
+    await new Promise((res) => setImmediate(res));
+    expect(r.callbacks.get(ar)).to.equal(1);
+    r.client.endWrite(ar);
+    m.sent.push(data);
+  }
+  toString = (): string => `beginWrite(${this.size})`;
+}
+
+class OverlappingWrites implements fc.AsyncCommand<Model, Real> {
+  check = (m: Model): boolean => !m.disposed && !m.shutdown;
+  async run(m: Model, r: Real): Promise<void> {
+    const big = payload(1 << 20);
+    const first = r.client.writeAsync(big);
+    // A second write while the first is pending: NotSupportedError, the first is unaffected.
+    const one = payload(1);
+    const second = await settle(r.client.writeAsync(one));
+    if (second.error === undefined) {
+      // The first write had already completed (TLS took it at once): then the second one is fine.
+      await first;
+      m.sent.push(big, one);
+      return;
+    }
+    expect(second.error).to.be.instanceOf(NotSupportedError);
+    await first;
+    m.sent.push(big);
+  }
+  toString = (): string => 'overlappingWrites';
+}
+
+class StreamWrite implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly size: number) {}
+  check = (m: Model): boolean => !m.disposed && !m.shutdown;
+  async run(m: Model, r: Real): Promise<void> {
+    const data = payload(this.size);
+    const err = await new Promise<Error | null | undefined>((res) => r.client.write(data, res));
+    expect(err ?? null).to.equal(null);
+    m.sent.push(data);
+  }
+  toString = (): string => `write(${this.size})`;
+}
+
+class AbortedRead implements fc.AsyncCommand<Model, Real> {
+  check = (m: Model): boolean => !m.disposed;
+  async run(_m: Model, r: Real): Promise<void> {
+    const ac = new AbortController();
+    const p = settle(r.client.readAsync(new Uint8Array(8), 0, 8, ac.signal));
+    ac.abort();
+    const { error, value } = await p;
+    // Nothing arrives for the client in this model, so the read can only end by the abort.
+    expect(value).to.equal(undefined);
+    expect((error as Error).name).to.equal('AbortError');
+  }
+  toString = (): string => 'abortedRead';
+}
+
+class BadArguments implements fc.AsyncCommand<Model, Real> {
+  check = (): boolean => true;
+  async run(m: Model, r: Real): Promise<void> {
+    const e = (() => {
+      try {
+        r.client.beginWrite(new Uint8Array(4), 3, 2);
+      } catch (x) {
+        return x;
+      }
+    })();
+    expect(e).to.be.instanceOf(m.disposed ? ObjectDisposedError : ArgumentOutOfRangeError);
+  }
+  toString = (): string => 'badArguments';
+}
+
+class ZeroRead implements fc.AsyncCommand<Model, Real> {
+  check = (): boolean => true;
+  async run(m: Model, r: Real): Promise<void> {
+    if (m.disposed) {
+      expect(() => r.client.beginRead(new Uint8Array(1), 0, 0)).to.throw(ObjectDisposedError);
+      return;
+    }
+    const ar = r.client.beginRead(new Uint8Array(1), 0, 0);
+    expect(ar.completedSynchronously).to.equal(true);
+    expect(r.client.endRead(ar)).to.equal(0);
+  }
+  toString = (): string => 'zeroRead';
+}
+
+class Shutdown implements fc.AsyncCommand<Model, Real> {
+  check = (): boolean => true;
+  async run(m: Model, r: Real): Promise<void> {
+    const { error } = await settle(r.client.shutdownAsync());
+    if (m.disposed) expect(error).to.be.instanceOf(ObjectDisposedError);
+    else if (m.shutdown) expect(error).to.be.instanceOf(InvalidOperationError);
+    else {
+      expect(error).to.equal(undefined);
+      m.shutdown = true;
+    }
+    expect(r.client.canWrite).to.equal(false);
+  }
+  toString = (): string => 'shutdownAsync';
+}
+
+class Dispose implements fc.AsyncCommand<Model, Real> {
+  check = (): boolean => true;
+  async run(m: Model, r: Real): Promise<void> {
+    r.client.dispose();
+    m.disposed = true;
+    expect(r.client.isAuthenticated).to.equal(false);
+  }
+  toString = (): string => 'dispose';
+}
+
+const commands = [
+  fc.integer({ min: 0, max: 70000 }).map((n) => new WriteAsync(n)),
+  fc.integer({ min: 0, max: 70000 }).map((n) => new BeginWrite(n)),
+  fc.integer({ min: 1, max: 5000 }).map((n) => new StreamWrite(n)),
+  fc.constant(new OverlappingWrites()),
+  fc.constant(new AbortedRead()),
+  fc.constant(new BadArguments()),
+  fc.constant(new ZeroRead()),
+  fc.constant(new Shutdown()),
+  fc.constant(new Dispose()),
+];
+
+async function drain(server: SslDuplex, into: Buffer[]): Promise<void> {
+  const buf = new Uint8Array(65536);
+  for (;;) {
+    const n = await server.readAsync(buf).catch(() => 0);
+    if (n === 0) return;
+    into.push(Buffer.from(buf.subarray(0, n)));
+  }
+}
+
+/** Runs the model; `runs` is small in npm test and large in `npm run fuzz`. */
+export async function modelRun(runs: number, seed?: number): Promise<void> {
+  const problems: unknown[] = [];
+  const onProblem = (e: unknown): number => problems.push(e);
+  process.on('unhandledRejection', onProblem);
+  process.on('uncaughtException', onProblem);
+  try {
+    await fc.assert(
+      fc.asyncProperty(fc.commands(commands, { maxCommands: 25 }), async (cmds) => {
+        const [client, server] = await authenticatedPair();
+        const errors: unknown[] = [];
+        client.on('error', (e) => errors.push(e));
+        const received: Buffer[] = [];
+        const reading = drain(server, received);
+        const real: Real = { client, server, received, callbacks: new Map() };
+        const model: Model = { disposed: false, shutdown: false, sent: [] };
+        await fc.asyncModelRun(() => ({ model, real }), cmds);
+        // Let everything written reach the peer, then end the stream.
+        if (!model.disposed && !model.shutdown) await client.shutdownAsync();
+        const settled = await Promise.race([
+          reading.then(() => true),
+          new Promise((r) => setTimeout(() => r(false), 5000)),
+        ]);
+        expect(settled, 'the peer saw the end of the stream').to.equal(true);
+        const got = Buffer.concat(received);
+        const sent = Buffer.concat(model.sent);
+        if (model.disposed) expect(sent.subarray(0, got.length).equals(got), 'a prefix, in order').to.equal(true);
+        else expect(got.equals(sent), 'every byte, in order').to.equal(true);
+        expect(errors, "no 'error' event for a promise/APM user").to.deep.equal([]);
+        client.dispose();
+        server.dispose();
+      }),
+      { numRuns: runs, ...(seed !== undefined ? { seed } : {}) },
+    );
+  } finally {
+    process.removeListener('unhandledRejection', onProblem);
+    process.removeListener('uncaughtException', onProblem);
+  }
+  expect(problems).to.deep.equal([]);
+}
+
+describe('model-based: random call sequences against the contract', function () {
+  this.timeout(120000);
+  // `npm run fuzz` sets SSLD_MODEL_RUNS=1000.
+  const runs = Number(process.env.SSLD_MODEL_RUNS ?? 40);
+  it(`every call matches the model, every byte arrives in order (fast-check, ${runs} runs)`, async () => {
+    await modelRun(runs);
+  });
+});
