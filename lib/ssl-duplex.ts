@@ -1386,10 +1386,16 @@ export class SslDuplex extends Duplex {
     if (this.writableFinished) this.destroy();
     else this.once('finish', () => this.destroy());
   }
-  /** Closes the transport abruptly (a TCP RST when the inner stream is a socket) and disposes. */
+  /**
+   * Closes the transport abruptly (a TCP RST when the inner stream is a socket) and disposes.
+   * When Node's native TLS owns the socket's handle (a connected net.Socket, authenticated),
+   * resetting it underneath TLS would crash the process, and TLSSocket refuses a reset too: the
+   * connection is then closed normally.
+   */
   resetAndDestroy(): this {
+    const nativeTls = this.#tls !== null && this.#transport === null;
     const reset = this.#innerValue<() => void>('resetAndDestroy');
-    if (typeof reset === 'function' && this.#innerValue('destroyed') !== true) reset.call(this.#inner);
+    if (!nativeTls && typeof reset === 'function' && this.#innerValue('destroyed') !== true) reset.call(this.#inner);
     this.destroy();
     return this;
   }

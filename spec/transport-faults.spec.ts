@@ -1,0 +1,120 @@
+import { expect } from 'chai';
+import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { connect, IOError, type SslDuplex } from '../lib';
+import { fixtures } from './helpers/fixtures';
+import { authenticatedPair, tick } from './helpers/pairs';
+
+describe('transport faults', function () {
+  this.timeout(30000);
+
+  /** A peer (Node's own TLS server) that resets the TCP connection after the handshake. */
+  async function resettingPeer(): Promise<{ client: SslDuplex; reset: () => void; close: () => void }> {
+    const pki = await fixtures();
+    let socket: net.Socket | undefined;
+    const raw = net.createServer((sock) => {
+      socket = sock;
+      const t = new tls.TLSSocket(sock, {
+        isServer: true,
+        secureContext: tls.createSecureContext({ cert: pki.server.cert, key: pki.server.key }),
+      });
+      t.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    const client = connect({
+      port: (raw.address() as net.AddressInfo).port,
+      host: '127.0.0.1',
+      servername: 'localhost',
+      ca: pki.ca.cert,
+    });
+    await once(client, 'secureConnect');
+    await tick(20);
+    return { client, reset: () => socket!.resetAndDestroy(), close: () => raw.close() };
+  }
+
+  it('an RST from the peer → IOError (ECONNRESET) on the pending read, stored', async () => {
+    const { client, reset, close } = await resettingPeer();
+    const pending = client.readAsync(new Uint8Array(16)).catch((e) => e);
+    reset();
+    const e = await pending;
+    expect(e).to.be.instanceOf(IOError);
+    expect((e as IOError).cause).to.have.property('code', 'ECONNRESET');
+    expect(() => client.beginWrite(new Uint8Array(1), 0, 1)).to.throw(IOError);
+    client.dispose();
+    close();
+  });
+
+  it('a peer that stops reading holds a 256 MiB writer by backpressure; memory stays within 64 MiB', async () => {
+    const [client, server] = await authenticatedPair({ transport: 'tcp' });
+    (globalThis as { gc?: () => void }).gc?.();
+    const rssBefore = process.memoryUsage().rss;
+    let produced = 0;
+    const total = 256 << 20;
+    const block = Buffer.alloc(64 * 1024, 0x5a);
+    const source = new Readable({
+      read() {
+        if (produced >= total) return void this.push(null);
+        produced += block.length;
+        this.push(block);
+      },
+    });
+    source.pipe(client);
+    await tick(1500); // the server never reads
+    const held = produced;
+    const rssGrowth = (process.memoryUsage().rss - rssBefore) / 1048576;
+    expect(held, 'bytes the writer was allowed to produce').to.be.lessThan(64 << 20);
+    expect(rssGrowth, 'MiB of RSS growth').to.be.lessThan(64);
+    // And nothing is lost: once the server reads, the bytes flow again.
+    source.unpipe(client);
+    let got = 0;
+    server.on('data', (c: Buffer) => (got += c.length));
+    while (got < held - 2 * block.length) await tick(20);
+    expect(got).to.be.greaterThan(0);
+    client.dispose();
+    server.dispose();
+  });
+
+  it('an inner stream that errors during a write → IOError on that write', async () => {
+    const [client, server, a] = await authenticatedPair();
+    a.write = () => {
+      throw new Error('write exploded');
+    };
+    const e = await client.writeAsync(Buffer.from('x')).catch((x) => x);
+    expect(e).to.be.instanceOf(IOError);
+    client.dispose();
+    server.dispose();
+  });
+
+  it('an inner stream that errors during a read → IOError with the inner error as cause', async () => {
+    const [client, server, a] = await authenticatedPair();
+    const pending = client.readAsync(new Uint8Array(4)).catch((x) => x);
+    a.emit('error', new Error('read exploded'));
+    const e = await pending;
+    expect(e).to.be.instanceOf(IOError);
+    expect((e as IOError).cause).to.have.property('message', 'read exploded');
+    client.dispose();
+    server.dispose();
+  });
+
+  it('the stream face reports a transport fault as one error event, then close', async () => {
+    const { client, reset, close } = await resettingPeer();
+    client.resume();
+    const errored = once(client, 'error');
+    const closed = new Promise((resolve) => client.once('close', resolve));
+    reset();
+    const [e] = (await errored) as [Error];
+    expect(e).to.be.instanceOf(IOError);
+    await closed;
+    close();
+  });
+
+  it('resetAndDestroy over native TLS closes without crashing the process', async () => {
+    const [client, server] = await authenticatedPair({ transport: 'tcp' });
+    const pending = client.readAsync(new Uint8Array(16));
+    server.resetAndDestroy();
+    expect(await pending).to.equal(0); // a close at a record boundary
+    client.dispose();
+  });
+});
