@@ -2,9 +2,17 @@ import { ArgumentError, ArgumentNullError, InvalidOperationError } from './error
 
 /** .NET's `IAsyncResult`. `asyncWaitHandle` resolves (never rejects) once the operation completed. */
 export interface IAsyncResult {
+  /** The `state` argument given to the `begin*` call, unchanged. */
   readonly asyncState: unknown;
+  /** True once the operation finished, successfully or not; `end*` then returns at once. */
   readonly isCompleted: boolean;
+  /**
+   * True when the operation completed inside the `begin*` call (a read served from bytes already
+   * decrypted, a write the transport took at once). The callback still runs later, never inside
+   * `begin*`.
+   */
   readonly completedSynchronously: boolean;
+  /** Resolves (never rejects) when the operation completed: `await ar.asyncWaitHandle`, then `end*`. */
   readonly asyncWaitHandle: Promise<void>;
 }
 

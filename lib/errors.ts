@@ -5,6 +5,7 @@
 
 /** Base of every ssl-duplex error except the argument errors, which extend Node's TypeError/RangeError. */
 export class SslDuplexError extends Error {
+  /** Stable across versions: match on it, not on the message. */
   readonly code: string = 'SSLD_ERR';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -14,7 +15,9 @@ export class SslDuplexError extends Error {
 
 /** .NET `ArgumentException`. */
 export class ArgumentError extends TypeError {
+  /** Stable across versions: match on it, not on the message. */
   readonly code: string = 'SSLD_ERR_ARGUMENT';
+  /** The name of the offending parameter, as .NET's `ParamName`. */
   readonly paramName: string;
   constructor(paramName: string, message = `The argument '${paramName}' is not valid.`, options?: { cause?: unknown }) {
     super(message, options);
@@ -25,6 +28,7 @@ export class ArgumentError extends TypeError {
 
 /** .NET `ArgumentNullException`. */
 export class ArgumentNullError extends ArgumentError {
+  /** Stable across versions: match on it, not on the message. */
   override readonly code: string = 'SSLD_ERR_ARGUMENT_NULL';
   constructor(paramName: string, message = `Value cannot be null. (Parameter '${paramName}')`) {
     super(paramName, message);
@@ -33,7 +37,9 @@ export class ArgumentNullError extends ArgumentError {
 
 /** .NET `ArgumentOutOfRangeException`. */
 export class ArgumentOutOfRangeError extends RangeError {
+  /** Stable across versions: match on it, not on the message. */
   readonly code: string = 'SSLD_ERR_ARGUMENT_OUT_OF_RANGE';
+  /** The name of the offending parameter, as .NET's `ParamName`. */
   readonly paramName: string;
   constructor(
     paramName: string,
@@ -47,17 +53,21 @@ export class ArgumentOutOfRangeError extends RangeError {
 
 /** .NET `NotSupportedException`: a second read or write while one is pending, seeking. */
 export class NotSupportedError extends SslDuplexError {
+  /** Stable across versions: match on it, not on the message. */
   override readonly code: string = 'SSLD_ERR_NOT_SUPPORTED';
 }
 
 /** .NET `InvalidOperationException`: the call is not allowed in the stream's current state. */
 export class InvalidOperationError extends SslDuplexError {
+  /** Stable across versions: match on it, not on the message. */
   override readonly code: string = 'SSLD_ERR_INVALID_OPERATION';
 }
 
 /** .NET `ObjectDisposedException`. */
 export class ObjectDisposedError extends InvalidOperationError {
+  /** Stable across versions: match on it, not on the message. */
   override readonly code: string = 'SSLD_ERR_OBJECT_DISPOSED';
+  /** As .NET's `ObjectName`. */
   readonly objectName = 'SslDuplex';
   constructor(message = "Cannot access a disposed object. Object name: 'SslDuplex'.") {
     super(message);
@@ -66,16 +76,19 @@ export class ObjectDisposedError extends InvalidOperationError {
 
 /** .NET `IOException`: the transport or the TLS record layer failed after (or outside) the handshake. */
 export class IOError extends SslDuplexError {
+  /** Stable across versions: match on it, not on the message. */
   override readonly code: string = 'SSLD_ERR_IO';
 }
 
 /** .NET `IOException` raised by a read or write timeout. */
 export class TimeoutError extends IOError {
+  /** Stable across versions: match on it, not on the message. */
   override readonly code: string = 'SSLD_ERR_TIMEOUT';
 }
 
 /** .NET `AuthenticationException`: the handshake or the certificate validation failed. */
 export class AuthenticationError extends SslDuplexError {
+  /** Stable across versions: match on it, not on the message. */
   override readonly code: string = 'SSLD_ERR_AUTHENTICATION';
 }
 
@@ -84,6 +97,7 @@ export class AuthenticationError extends SslDuplexError {
  * Shaped like the AbortError of Node's own APIs (`name === 'AbortError'`, `code === 'ABORT_ERR'`).
  */
 export class AbortError extends Error {
+  /** Node's code for an aborted operation. */
   readonly code = 'ABORT_ERR';
   constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
     super(message, options);

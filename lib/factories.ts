@@ -15,37 +15,57 @@ const DEFAULT_HANDSHAKE_TIMEOUT = 120_000;
 /** `tls.connect`'s option names, plus the authentication options of SslClientAuthenticationOptions. */
 export interface ConnectOptions
   extends Partial<SslClientAuthenticationOptions>, Omit<SslDuplexOptions, 'userCertificateValidationCallback'> {
+  /** Default `'localhost'`; also the default `servername`. */
   host?: string;
+  /** Default 443. */
   port?: number;
+  /** A Unix socket path instead of `host`/`port`. */
   path?: string;
   /** An already-open Duplex (STARTTLS, a WebSocket stream, child stdio): no TCP connection is made. */
   socket?: InnerStream;
+  /** SNI and the name the certificate must carry; default `host`. Same as `targetHost`. */
   servername?: string;
   ca?: SslClientAuthenticationOptions['ca'];
+  /** A client certificate (PEM/DER), with `key`; presented when the server asks. */
   cert?: string | Buffer | Array<string | Buffer>;
+  /** The private key of `cert`. */
   key?: string | Buffer;
+  /** A PKCS#12 client certificate instead of `cert`/`key`. */
   pfx?: string | Buffer;
+  /** For `key` or `pfx`. */
   passphrase?: string;
+  /** ALPN names, like `applicationProtocols`. */
   ALPNProtocols?: string[];
   /** Default true; false accepts any certificate (`authorized` and `authorizationError` tell). */
   rejectUnauthorized?: boolean;
   /** Milliseconds for the handshake; default 120 000, like Node's servers. */
   handshakeTimeout?: number;
+  /** 4 or 6: the address family for `host`. */
   family?: number;
+  /** The local address to connect from. */
   localAddress?: string;
+  /** Calls `setTimeout(timeout)` on the returned stream: `'timeout'` after that many idle milliseconds. */
   timeout?: number;
 }
 
+/** `tls.createServer`'s option names, plus the authentication options of SslServerAuthenticationOptions. */
 export interface CreateServerOptions
   extends Partial<SslServerAuthenticationOptions>, Omit<SslDuplexOptions, 'userCertificateValidationCallback'> {
+  /** The server certificate (PEM/DER), with `key`; or give `serverCertificate`. */
   cert?: string | Buffer | Array<string | Buffer>;
+  /** The private key of `cert`. */
   key?: string | Buffer;
+  /** A PKCS#12 server certificate instead of `cert`/`key`. */
   pfx?: string | Buffer;
+  /** For `key` or `pfx`. */
   passphrase?: string;
+  /** ALPN names, like `applicationProtocols`. */
   ALPNProtocols?: string[];
+  /** Ask clients for a certificate, like `clientCertificateRequired`. */
   requestCert?: boolean;
   /** With `requestCert`: default true; false lets clients with bad or no certificates in. */
   rejectUnauthorized?: boolean;
+  /** Milliseconds a client has to finish the handshake; default 120 000, like Node's. 0 turns it off. */
   handshakeTimeout?: number;
   /** Passed to net.Server. */
   pauseOnConnect?: boolean;
@@ -246,6 +266,10 @@ export class SslServer extends net.Server {
   }
 }
 
+/**
+ * Shaped like `tls.createServer`: a listening-ready `SslServer` whose connections arrive as
+ * authenticated SslDuplex streams on `'secureConnection'`; failed handshakes are `'tlsClientError'`.
+ */
 export function createServer(
   options: CreateServerOptions,
   secureConnectionListener?: (stream: SslDuplex) => void,

@@ -3,8 +3,20 @@ import type { SslProtocols, X509RevocationMode } from './enums';
 
 /** A certificate with its private key: PEM/DER `cert` + `key`, or a PKCS#12 `pfx`. */
 export type CertificateWithKey =
-  | { cert: string | Buffer | Array<string | Buffer>; key: string | Buffer; passphrase?: string }
-  | { pfx: string | Buffer; passphrase?: string };
+  | {
+      /** The certificate, then any intermediates, PEM or DER. */
+      cert: string | Buffer | Array<string | Buffer>;
+      /** Its private key, PEM or DER. */
+      key: string | Buffer;
+      /** For an encrypted `key`. */
+      passphrase?: string;
+    }
+  | {
+      /** A PKCS#12 bundle with the certificate, its chain and key. */
+      pfx: string | Buffer;
+      /** For the bundle. */
+      passphrase?: string;
+    };
 
 /** Trusted roots or CRLs: PEM text or DER bytes, one or many. */
 export type PemOrDer = string | Buffer | Array<string | Buffer>;
@@ -46,6 +58,11 @@ interface CommonAuthenticationOptions {
   enabledSslProtocols?: SslProtocols;
   /** ALPN protocol names in order of preference, e.g. `['h2', 'http/1.1']`. */
   applicationProtocols?: string[];
+  /**
+   * Judges the peer's certificate after the handshake, with the `SslPolicyErrors` found; when set it
+   * replaces the default rule (accept only `None`). Overrides the constructor's
+   * `userCertificateValidationCallback`.
+   */
   remoteCertificateValidationCallback?: RemoteCertificateValidationCallback;
   /** Revocation is checked against the CRLs given in `crl`; Node fetches none itself. */
   certificateRevocationCheckMode?: X509RevocationMode;
@@ -64,22 +81,34 @@ interface CommonAuthenticationOptions {
 
 /** .NET's `SslClientAuthenticationOptions`. */
 export interface SslClientAuthenticationOptions extends CommonAuthenticationOptions {
+  /** The server's name: sent as SNI (unless an IP address) and checked against its certificate. */
   targetHost: string;
+  /** Certificates the client may present when the server asks; the first is used unless a callback picks. */
   clientCertificates?: CertificateWithKey[];
+  /** Picks the client certificate; overrides the constructor's `userCertificateSelectionCallback`. */
   localCertificateSelectionCallback?: LocalCertificateSelectionCallback;
 }
 
 /** .NET's `SslServerAuthenticationOptions`. */
 export interface SslServerAuthenticationOptions extends CommonAuthenticationOptions {
+  /** The server's certificate; required unless `serverCertificateSelectionCallback` is given. */
   serverCertificate?: CertificateWithKey;
+  /** Picks the certificate for the client's SNI name (null when it sent none). */
   serverCertificateSelectionCallback?: ServerCertificateSelectionCallback;
+  /**
+   * Ask the client for a certificate. A client that sends none gets `RemoteCertificateNotAvailable`,
+   * which fails authentication unless a validation callback accepts it.
+   */
   clientCertificateRequired?: boolean;
 }
 
 /** The constructor's options (the .NET constructor parameters plus Node's stream options). */
 export interface SslDuplexOptions {
+  /** After `dispose()`/`end()` the inner stream is neither ended nor destroyed (STARTTLS, multiplexers). */
   leaveInnerStreamOpen?: boolean;
+  /** Judges the peer's certificate when the authentication options give no callback of their own. */
   userCertificateValidationCallback?: RemoteCertificateValidationCallback;
+  /** Picks the client certificate when the authentication options give no callback of their own. */
   userCertificateSelectionCallback?: LocalCertificateSelectionCallback;
   /** Milliseconds, `-1` (default) for none. */
   readTimeout?: number;
@@ -87,6 +116,7 @@ export interface SslDuplexOptions {
   writeTimeout?: number;
   /** Like `net.Socket`, false by default: the stream face ends its side once the peer ended. */
   allowHalfOpen?: boolean;
+  /** The stream face's buffer size in bytes, both directions (Node's default otherwise). */
   highWaterMark?: number;
   /**
    * **Node:** where to write the TLS key log (SSLKEYLOGFILE format, one line per secret) so a

@@ -301,6 +301,14 @@ export class SslDuplex extends Duplex {
     });
   }
 
+  /**
+   * The APM form of {@link authenticateAsClientAsync}: `(targetHost | options, callback?, state?)` or
+   * .NET's `(targetHost, clientCertificates, enabledSslProtocols, checkCertificateRevocation,
+   * callback?, state?)`. Caller mistakes throw here (`ArgumentNullError('targetHost')`,
+   * `InvalidOperationError` when already authenticated, pending or in the server role,
+   * `ObjectDisposedError`); handshake and validation failures are thrown by
+   * {@link endAuthenticateAsClient}.
+   */
   beginAuthenticateAsClient(
     targetHostOrOptions: string | SslClientAuthenticationOptions,
     ...rest: unknown[]
@@ -321,6 +329,12 @@ export class SslDuplex extends Duplex {
     return ar.started();
   }
 
+  /**
+   * Finishes {@link beginAuthenticateAsClient}: returns, or throws `AuthenticationError` (handshake or
+   * certificate rejected) / `IOError` (the transport failed or ended). Throws `ArgumentNullError`/
+   * `ArgumentError('asyncResult')` for a missing or foreign result, `InvalidOperationError` when
+   * called twice or before the operation completed.
+   */
   endAuthenticateAsClient(asyncResult: IAsyncResult): void {
     AsyncResult.end<void>(this, 'authenticateAsClient', asyncResult);
   }
@@ -348,6 +362,13 @@ export class SslDuplex extends Duplex {
     });
   }
 
+  /**
+   * The APM form of {@link authenticateAsServerAsync}: `(certificate | options, callback?, state?)` or
+   * .NET's `(certificate, clientCertificateRequired, enabledSslProtocols, checkCertificateRevocation,
+   * callback?, state?)`. Caller mistakes throw here (`ArgumentNullError('serverCertificate')`,
+   * `InvalidOperationError`, `ObjectDisposedError`); handshake failures are thrown by
+   * {@link endAuthenticateAsServer}.
+   */
   beginAuthenticateAsServer(
     certificateOrOptions: CertificateWithKey | SslServerAuthenticationOptions,
     ...rest: unknown[]
@@ -367,6 +388,7 @@ export class SslDuplex extends Duplex {
     return ar.started();
   }
 
+  /** Finishes {@link beginAuthenticateAsServer}; throws as {@link endAuthenticateAsClient} does. */
   endAuthenticateAsServer(asyncResult: IAsyncResult): void {
     AsyncResult.end<void>(this, 'authenticateAsServer', asyncResult);
   }
@@ -804,7 +826,11 @@ export class SslDuplex extends Duplex {
 
   // ───────────────────────────────────────────── read ─────────────────────────────────────────────
 
-  /** Starts a read; completes as soon as at least one byte (or the end, 0) is there. */
+  /**
+   * Starts a read into `buffer[offset, offset + count)`; completes as soon as at least one byte (or
+   * the end, 0) is there. Throws synchronously, in this order: `ObjectDisposedError` or a stored fault, then `InvalidOperationError` (not authenticated), `ArgumentNullError`/`ArgumentError('buffer')`, `ArgumentOutOfRangeError('offset')`, `ArgumentOutOfRangeError('count')`, `NotSupportedError`
+   * (another read pending, the stream face included). I/O failures come from {@link endRead}.
+   */
   beginRead(
     buffer: Uint8Array,
     offset: number,
@@ -818,11 +844,20 @@ export class SslDuplex extends Duplex {
     return ar.started();
   }
 
+  /**
+   * Finishes {@link beginRead}: the number of bytes read, 0 at the end of the stream. Throws the
+   * read's `IOError`/`TimeoutError`, or `ObjectDisposedError` when disposed while pending; and
+   * `ArgumentError`/`InvalidOperationError` for a foreign, repeated or early call.
+   */
   endRead(asyncResult: IAsyncResult): number {
     return AsyncResult.end<number>(this, 'read', asyncResult);
   }
 
-  /** Resolves with the number of bytes read, 0 at the end of the stream. Never throws. */
+  /**
+   * Resolves with the number of bytes read (at least 1), 0 at the end of the stream. Never throws:
+   * rejects with the errors {@link beginRead} throws, then `AbortError` for an aborted `signal`, then
+   * the read's `IOError`. Aborting a pending read loses no byte and leaves the stream usable.
+   */
   readAsync(buffer: Uint8Array, offset = 0, count?: number, signal?: AbortSignal): Promise<number> {
     return this.#promise<number>((done) => {
       const n = this.#checkRead(buffer, offset, count);
@@ -868,7 +903,12 @@ export class SslDuplex extends Duplex {
 
   // ───────────────────────────────────────────── write ─────────────────────────────────────────────
 
-  /** Starts a write; completes when TLS has taken the bytes (encrypted and handed to the transport). */
+  /**
+   * Starts writing `buffer[offset, offset + count)`; completes when TLS has taken the bytes
+   * (encrypted and handed to the transport). The bytes are not copied: leave the buffer alone until
+   * then. Throws synchronously, in this order: `ObjectDisposedError` or a stored fault, then `InvalidOperationError` (not authenticated), `ArgumentNullError`/`ArgumentError('buffer')`, `ArgumentOutOfRangeError('offset')`, `ArgumentOutOfRangeError('count')`, `InvalidOperationError` (after
+   * shutdown), `NotSupportedError` (another write pending, the stream face included).
+   */
   beginWrite(
     buffer: Uint8Array,
     offset: number,
@@ -882,11 +922,20 @@ export class SslDuplex extends Duplex {
     return ar.started();
   }
 
+  /**
+   * Finishes {@link beginWrite}. Throws the write's `IOError`/`TimeoutError`, or
+   * `ObjectDisposedError` when disposed while pending; and `ArgumentError`/`InvalidOperationError`
+   * for a foreign, repeated or early call.
+   */
   endWrite(asyncResult: IAsyncResult): void {
     AsyncResult.end<void>(this, 'write', asyncResult);
   }
 
-  /** Never throws; rejects with the same errors `beginWrite` throws. */
+  /**
+   * Resolves when TLS has taken the bytes. Never throws: rejects with the errors {@link beginWrite}
+   * throws, then `AbortError` for an aborted `signal`, then the write's `IOError`. Aborting a pending
+   * write faults the stream (the peer may have seen part of a record).
+   */
   writeAsync(buffer: Uint8Array, offset = 0, count?: number, signal?: AbortSignal): Promise<void> {
     return this.#promise<void>((done) => {
       const n = this.#checkWrite(buffer, offset, count);
@@ -986,7 +1035,11 @@ export class SslDuplex extends Duplex {
 
   // ─────────────────────────────────────── shutdown, dispose ───────────────────────────────────────
 
-  /** Sends close_notify; `canWrite` is false at once, reads go on. Allowed while a write is pending. */
+  /**
+   * Sends close_notify; `canWrite` is false at once, reads go on. Allowed while a write is pending
+   * (close_notify follows it). Rejects with `ObjectDisposedError` or a stored fault, or
+   * `InvalidOperationError` when not authenticated or already shut down.
+   */
   shutdownAsync(): Promise<void> {
     return this.#promise<void>((done) => {
       this.#throwIfNotAuthenticated();
@@ -1023,6 +1076,7 @@ export class SslDuplex extends Duplex {
     this.dispose();
   }
 
+  /** `using stream = new SslDuplex(…)` disposes at the end of the block. */
   [Symbol.dispose](): void {
     this.dispose();
   }
@@ -1098,6 +1152,7 @@ export class SslDuplex extends Duplex {
 
   // ──────────────────────────────────────────── stream face ────────────────────────────────────────────
 
+  /** @internal The stream face's read: the same read slot as `beginRead`. */
   override _read(): void {
     this.#streamWantsData = true;
     if (this.#phase === Phase.Faulted) {
@@ -1107,10 +1162,12 @@ export class SslDuplex extends Duplex {
     if (this.#phase === Phase.Authenticated) this.#pumpRead();
   }
 
+  /** @internal Queued before authentication; the same write slot as `beginWrite`. */
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: StreamCallback): void {
     this.#streamWrite([chunk], cb);
   }
 
+  /** @internal Corked writes go to TLS together, so small writes share records. */
   override _writev(chunks: Array<{ chunk: Buffer }>, cb: StreamCallback): void {
     this.#streamWrite(
       chunks.map((c) => c.chunk),
@@ -1147,6 +1204,7 @@ export class SslDuplex extends Duplex {
     });
   }
 
+  /** @internal `end()`: close_notify after the last write. */
   override _final(cb: StreamCallback): void {
     this.#finalCallback = cb;
     if (this.#phase === Phase.Authenticated && this.#writeOp === null) this.#runFinal();
@@ -1167,6 +1225,7 @@ export class SslDuplex extends Duplex {
     this.#endTls(() => cb());
   }
 
+  /** @internal `destroy()` disposes. */
   override _destroy(error: Error | null, cb: (error: Error | null) => void): void {
     this.#disposeCore(error);
     cb(error);
@@ -1174,36 +1233,47 @@ export class SslDuplex extends Duplex {
 
   // ──────────────────────────────────────────── properties ────────────────────────────────────────────
 
+  /** True once authentication succeeded, until a fault or dispose. Never throws. */
   get isAuthenticated(): boolean {
     return this.#phase === Phase.Authenticated;
   }
+  /** Same as `isAuthenticated` (every suite offered encrypts). Never throws. */
   get isEncrypted(): boolean {
     return this.isAuthenticated;
   }
+  /** Same as `isAuthenticated` (every suite offered signs). Never throws. */
   get isSigned(): boolean {
     return this.isAuthenticated;
   }
+  /** True once authentication as the server was attempted. Never throws. */
   get isServer(): boolean {
     return this.#role === 'server';
   }
+  /** True when both ends presented a certificate that was accepted. Never throws. */
   get isMutuallyAuthenticated(): boolean {
     return this.isAuthenticated && this.#session !== null && this.#session.mutual;
   }
+  /** True while authenticated. Never throws. */
   get canRead(): boolean {
     return this.isAuthenticated;
   }
+  /** True while authenticated and not shut down. Never throws. */
   get canWrite(): boolean {
     return this.isAuthenticated && !this.#shutdown;
   }
+  /** Always false. */
   get canSeek(): boolean {
     return false;
   }
+  /** Always true: `readTimeout` and `writeTimeout` apply. */
   get canTimeout(): boolean {
     return true;
   }
+  /** As given to the constructor. Never throws. */
   get leaveInnerStreamOpen(): boolean {
     return this.#leaveInnerStreamOpen;
   }
+  /** The stream TLS runs over, as given to the constructor. Never throws. */
   get innerStream(): InnerStream {
     return this.#inner;
   }
@@ -1211,74 +1281,95 @@ export class SslDuplex extends Duplex {
   get targetHostName(): string {
     return this.#targetHost;
   }
+  /** True when authentication checked revocation (CRLs given, or the .NET overload asked). Never throws. */
   get checkCertRevocationStatus(): boolean {
     return this.#checkRevocation;
   }
 
+  /**
+   * Milliseconds a read may wait, `-1` (default) for ever; a read that outlives it fails with
+   * `TimeoutError` and faults the stream. Setting 0 or less than -1 throws `ArgumentOutOfRangeError`.
+   */
   get readTimeout(): number {
     return this.#readTimeout;
   }
+  /** Throws `ArgumentOutOfRangeError` for 0, less than -1, or not an integer. */
   set readTimeout(value: number) {
     this.#readTimeout = checkTimeout(value);
   }
+  /** Like `readTimeout`, for writes waiting on backpressure. */
   get writeTimeout(): number {
     return this.#writeTimeout;
   }
+  /** Throws `ArgumentOutOfRangeError` for 0, less than -1, or not an integer. */
   set writeTimeout(value: number) {
     this.#writeTimeout = checkTimeout(value);
   }
 
-  /** The negotiated `SslProtocols` flag. */
+  /** The negotiated `SslProtocols` flag. Before authentication: `InvalidOperationError`. */
   get sslProtocol(): number {
     return this.#requireSession().protocol;
   }
+  /** The suite's bulk cipher as a `CipherAlgorithmType`. Before authentication: `InvalidOperationError`. */
   get cipherAlgorithm(): number {
     return this.#requireSession().cipher.cipherAlgorithm;
   }
+  /** The bulk cipher's key size in bits. Before authentication: `InvalidOperationError`. */
   get cipherStrength(): number {
     return this.#requireSession().cipher.cipherStrength;
   }
+  /** The suite's hash as a `HashAlgorithmType`. Before authentication: `InvalidOperationError`. */
   get hashAlgorithm(): number {
     return this.#requireSession().cipher.hashAlgorithm;
   }
+  /** The hash's size in bits. Before authentication: `InvalidOperationError`. */
   get hashStrength(): number {
     return this.#requireSession().cipher.hashStrength;
   }
+  /** The key exchange as an `ExchangeAlgorithmType`. Before authentication: `InvalidOperationError`. */
   get keyExchangeAlgorithm(): number {
     return this.#requireSession().cipher.keyExchangeAlgorithm;
   }
+  /** The key exchange's size in bits (curve or modulus). Before authentication: `InvalidOperationError`. */
   get keyExchangeStrength(): number {
     return this.#requireSession().cipher.keyExchangeStrength;
   }
-  /** The IANA name of the suite, e.g. `TLS_AES_128_GCM_SHA256`. */
+  /** The IANA name of the suite, e.g. `TLS_AES_128_GCM_SHA256`. Before authentication: `InvalidOperationError`. */
   get negotiatedCipherSuite(): string {
     return this.#requireSession().cipher.suite;
   }
-  /** The ALPN protocol, `''` when none was negotiated. */
+  /** The ALPN protocol, `''` when none was negotiated. Before authentication: `InvalidOperationError`. */
   get negotiatedApplicationProtocol(): string {
     return this.#requireSession().alpn;
   }
+  /** The peer's certificate, null if it sent none. Before authentication: `InvalidOperationError`. */
   get remoteCertificate(): X509Certificate | null {
     this.#throwIfNotAuthenticated();
     return this.#session!.remoteCertificate;
   }
+  /** The certificate this side presented, null if none. Before authentication: `InvalidOperationError`. */
   get localCertificate(): X509Certificate | null {
     this.#throwIfNotAuthenticated();
     return this.#session!.localCertificate;
   }
 
+  /** Not seekable: always throws `NotSupportedError`. */
   get length(): number {
     throw new NotSupportedError(Messages.noSeek);
   }
+  /** Not seekable: getting or setting throws `NotSupportedError`. */
   get position(): number {
     throw new NotSupportedError(Messages.noSeek);
   }
+  /** Always throws `NotSupportedError`. */
   set position(_value: number) {
     throw new NotSupportedError(Messages.noSeek);
   }
+  /** Not seekable: throws `NotSupportedError`. */
   seek(_offset: number, _origin?: unknown): number {
     throw new NotSupportedError(Messages.noSeek);
   }
+  /** Not seekable: throws `NotSupportedError`. */
   setLength(_value: number): void {
     throw new NotSupportedError(Messages.noSeek);
   }
@@ -1296,21 +1387,29 @@ export class SslDuplex extends Duplex {
     return (this.#inner as unknown as Record<string, T | undefined>)[name];
   }
 
+  /** Forwarded to the inner stream when it has it (a `net.Socket`); otherwise does nothing. */
   setNoDelay(noDelay?: boolean): this {
     return this.#forward('setNoDelay', noDelay);
   }
+  /** Forwarded to the inner stream when it has it; otherwise does nothing. */
   setKeepAlive(enable?: boolean, initialDelay?: number): this {
     return this.#forward('setKeepAlive', enable, initialDelay);
   }
+  /** Forwarded to the inner stream when it has it; otherwise does nothing. */
   ref(): this {
     return this.#forward('ref');
   }
+  /** Lets the process exit with this stream open: forwarded, and unrefs the idle timer. */
   unref(): this {
     this.#idleTimer?.unref();
     return this.#forward('unref');
   }
 
-  /** Like `net.Socket#setTimeout`: `'timeout'` after `ms` of no plaintext read or written; 0 turns it off. */
+  /**
+   * Like `net.Socket#setTimeout`: `'timeout'` after `ms` of no plaintext read or written; 0 turns it
+   * off. Nothing is closed: the listener decides. A negative or non-finite `ms` throws
+   * `ArgumentOutOfRangeError`.
+   */
   setTimeout(ms: number, callback?: () => void): this {
     if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new ArgumentOutOfRangeError('ms');
     this.#clearIdleTimer();
@@ -1335,6 +1434,7 @@ export class SslDuplex extends Duplex {
     this.#idleTimer = null;
   }
 
+  /** The inner socket's `address()`, `{}` when the inner stream has none. */
   address(): net.AddressInfo | Record<string, never> {
     const fn = this.#innerValue<() => net.AddressInfo>('address');
     return typeof fn === 'function' ? (fn.call(this.#inner) ?? {}) : {};
@@ -1342,21 +1442,27 @@ export class SslDuplex extends Duplex {
   // Cached once seen, like net.Socket's peer name: a closed socket no longer knows it, and error
   // reports ('tlsClientError', logs) are written after the close.
   #peer: { address?: string; port?: number; family?: string } = {};
+  /** From the inner stream (kept after it closes); undefined when it has none (an in-memory pair). */
   get remoteAddress(): string | undefined {
     return (this.#peer.address = this.#innerValue<string>('remoteAddress') ?? this.#peer.address);
   }
+  /** From the inner stream, like `remoteAddress`. */
   get remotePort(): number | undefined {
     return (this.#peer.port = this.#innerValue<number>('remotePort') ?? this.#peer.port);
   }
+  /** From the inner stream, like `remoteAddress`. */
   get remoteFamily(): string | undefined {
     return (this.#peer.family = this.#innerValue<string>('remoteFamily') ?? this.#peer.family);
   }
+  /** From the inner stream; undefined when it has none. */
   get localAddress(): string | undefined {
     return this.#innerValue('localAddress');
   }
+  /** From the inner stream; undefined when it has none. */
   get localPort(): number | undefined {
     return this.#innerValue('localPort');
   }
+  /** From the inner stream; undefined when it has none. */
   get localFamily(): string | undefined {
     return this.#innerValue('localFamily');
   }
@@ -1368,12 +1474,15 @@ export class SslDuplex extends Duplex {
   get bytesWritten(): number {
     return this.#bytesWritten;
   }
+  /** True while the inner socket is still connecting (`connect()` before `'connect'`). */
   get connecting(): boolean {
     return this.#innerValue<boolean>('connecting') === true;
   }
+  /** True until authenticated: connecting, or the handshake still running. */
   get pending(): boolean {
     return this.connecting || this.#phase === Phase.Created || this.#phase === Phase.Authenticating;
   }
+  /** `net.Socket`'s states: `'opening'` until authenticated, then by which sides are still open. */
   get readyState(): 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed' {
     if (this.pending && !this.destroyed) return 'opening';
     if (this.readable && this.writable) return 'open';
@@ -1381,6 +1490,7 @@ export class SslDuplex extends Duplex {
     if (this.writable) return 'writeOnly';
     return 'closed';
   }
+  /** Ends the writable side (close_notify after the queued writes), then destroys. */
   destroySoon(): void {
     if (this.writable) this.end();
     if (this.writableFinished) this.destroy();
@@ -1416,6 +1526,7 @@ export class SslDuplex extends Duplex {
   get alpnProtocol(): string | false {
     return this.#session?.alpn ? this.#session.alpn : false;
   }
+  /** Client: the SNI name sent; server: the one received; false when none. */
   get servername(): string | false {
     return this.#targetHost === '' ? false : this.#targetHost;
   }
@@ -1426,46 +1537,62 @@ export class SslDuplex extends Duplex {
     return typeof fn === 'function' ? (fn as (...a: unknown[]) => T).apply(socket, args) : undefined;
   }
 
+  /** `tls.TLSSocket#getPeerCertificate`: the peer's certificate as an object (with `issuerCertificate` links when `detailed`), `{}` before the handshake or when none. Never throws. */
   getPeerCertificate(detailed?: boolean): tls.PeerCertificate | tls.DetailedPeerCertificate | Record<string, never> {
     return this.#tlsCall('getPeerCertificate', detailed === true) ?? {};
   }
+  /** The peer's certificate as an `X509Certificate`, undefined when none or not authenticated. Never throws. */
   getPeerX509Certificate(): X509Certificate | undefined {
     return this.#session?.remoteCertificate ?? undefined;
   }
+  /** `tls.TLSSocket#getCertificate`: this side's certificate as an object, null when none. Never throws. */
   getCertificate(): tls.PeerCertificate | object | null {
     return this.#tlsCall('getCertificate') ?? null;
   }
+  /** This side's certificate as an `X509Certificate`, undefined when none. Never throws. */
   getX509Certificate(): X509Certificate | undefined {
     return this.#session?.localCertificate ?? undefined;
   }
+  /** `tls.TLSSocket#getCipher`: `{ name, standardName, version }`; undefined before the handshake. Never throws. */
   getCipher(): tls.CipherNameAndProtocol | undefined {
     return this.#tlsCall('getCipher');
   }
+  /** `'TLSv1.3'`, `'TLSv1.2'`…; null before the handshake. Never throws. */
   getProtocol(): string | null {
     return this.#tlsCall('getProtocol') ?? null;
   }
+  /** The TLS session (for `session` resumption by a later client), undefined when none. Never throws. */
   getSession(): Buffer | undefined {
     return this.#tlsCall('getSession');
   }
+  /** The session ticket (client, TLS 1.2), undefined when none. Never throws. */
   getTLSTicket(): Buffer | undefined {
     return this.#tlsCall('getTLSTicket');
   }
+  /** True when the handshake resumed a session. Never throws. */
   isSessionReused(): boolean {
     return this.#tlsCall<boolean>('isSessionReused') === true;
   }
+  /** Client: the key exchange's group and size, e.g. `{ type: 'ECDH', name: 'X25519', size: 253 }`; `{}` on a server, null before. Never throws. */
   getEphemeralKeyInfo(): tls.EphemeralKeyInfo | object | null {
     return this.#tlsCall('getEphemeralKeyInfo') ?? null;
   }
+  /** The signature algorithms both ends support, `[]` before the handshake. Never throws. */
   getSharedSigalgs(): string[] {
     return this.#tlsCall('getSharedSigalgs') ?? [];
   }
+  /** The last Finished message this side sent (channel binding), undefined before the handshake. Never throws. */
   getFinished(): Buffer | undefined {
     return this.#tlsCall('getFinished');
   }
+  /** The last Finished message received, undefined before the handshake. Never throws. */
   getPeerFinished(): Buffer | undefined {
     return this.#tlsCall('getPeerFinished');
   }
-  /** RFC 5705 keying material; `InvalidOperationError` before authentication. */
+  /**
+   * RFC 5705 keying material. `ObjectDisposedError` or a stored fault, then `InvalidOperationError`
+   * before authentication; Node's own `RangeError`/`TypeError` for bad arguments.
+   */
   exportKeyingMaterial(length: number, label: string, context?: Buffer): Buffer {
     this.#throwIfNotAuthenticated();
     return this.#tls!.exportKeyingMaterial(length, label, context as Buffer);

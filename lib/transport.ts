@@ -4,16 +4,27 @@ import { RecordBoundary } from './record-boundary';
 
 /** What `SslDuplex` needs of an inner stream: any Node or readable-stream Duplex has it. */
 export interface InnerStream extends NodeJS.EventEmitter {
+  /** Hands ciphertext to the transport; `false` asks for a wait until `'drain'`. */
   write(chunk: Uint8Array, cb?: (err?: Error | null) => void): boolean;
+  /** Ends the transport's writable side (on dispose, unless `leaveInnerStreamOpen`). */
   end(cb?: () => void): unknown;
+  /** Tears the transport down (on dispose, unless `leaveInnerStreamOpen`; or if `end` does not close it). */
   destroy(error?: Error): unknown;
+  /** Stops `'data'` while TLS has not asked for more. */
   pause(): unknown;
+  /** Restarts `'data'` when TLS asks for more. */
   resume(): unknown;
+  /** Optional: batches the records of one flush. */
   cork?(): void;
+  /** Optional: ends a `cork()`. */
   uncork?(): void;
+  /** When set, string chunks are turned back into bytes with this encoding. */
   readonly readableEncoding?: BufferEncoding | null;
+  /** True once the transport is destroyed: nothing more is written to it. */
   readonly destroyed?: boolean;
+  /** True when the transport ended before SslDuplex wrapped it. */
   readonly readableEnded?: boolean;
+  /** False when the transport can take no more writes. */
   readonly writable?: boolean;
 }
 
