@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { formatSoak, runSoak } from './long/soak';
+import { formatSoak, HEAP_GROWTH_BOUND_MIB, runSoak } from './long/soak';
 
 describe('soak (20 connections for 3 s; npm run soak runs 200 for 60 s)', function () {
   this.timeout(60000);
@@ -12,5 +12,6 @@ describe('soak (20 connections for 3 s; npm run soak runs 200 for 60 s)', functi
     expect(r.unexpectedErrors, summary).to.deep.equal({});
     for (const [mode, n] of Object.entries(r.byMode)) expect(n, `${mode} connections`).to.be.greaterThan(0);
     expect(r.bytesVerified).to.be.greaterThan(16 << 20);
+    expect(r.endHeapMiB - r.warmHeapMiB, summary).to.be.lessThan(HEAP_GROWTH_BOUND_MIB);
   });
 });

@@ -274,9 +274,17 @@ export async function runSoak(options: { connections: number; seconds: number })
   return report;
 }
 
-/** The soak passes when no byte was corrupted and every error was one the soak injected. */
+/** Heap (after GC) may move this much between the warm mark and the end before it counts as growth. */
+export const HEAP_GROWTH_BOUND_MIB = 16;
+
+/** The soak passes when no byte was corrupted, every error was one the soak injected, memory stayed flat. */
 export function soakPassed(r: SoakReport): boolean {
-  return r.corrupted === 0 && r.uncaught === 0 && Object.keys(r.unexpectedErrors).length === 0;
+  return (
+    r.corrupted === 0 &&
+    r.uncaught === 0 &&
+    Object.keys(r.unexpectedErrors).length === 0 &&
+    r.endHeapMiB - r.warmHeapMiB < HEAP_GROWTH_BOUND_MIB
+  );
 }
 
 export function formatSoak(r: SoakReport, concurrency: number): string {
