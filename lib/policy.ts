@@ -40,17 +40,25 @@ const notAvailable = (): PeerVerdict =>
  * standalone server-side TLSSocket never sets it. A server that did not ask for a certificate
  * cannot have received one, so it skips the look.
  */
-export function judgePeer(socket: TLSSocket, isServer: boolean, targetHost: string, requested = true): PeerVerdict {
+export function judgePeer(
+  socket: TLSSocket,
+  isServer: boolean,
+  targetHost: string,
+  requested = true,
+  seen?: DetailedPeerCertificate,
+): PeerVerdict {
   if (isServer && !requested) return notAvailable();
   // getPeerCertificate once: getPeerX509Certificate() consumes state Node needs for later calls.
-  const peer = socket.getPeerCertificate(true) as DetailedPeerCertificate | null;
+  // `seen` is the copy Node's client already made for checkServerIdentity: building the detailed
+  // chain again cost a tenth of a full handshake.
+  const peer = seen ?? (socket.getPeerCertificate(true) as DetailedPeerCertificate | null);
   if (!peer || !peer.raw) return notAvailable();
   const raws: Buffer[] = [];
-  const seen = new Set<string>();
+  const fingerprints = new Set<string>();
   for (let c: DetailedPeerCertificate | undefined = peer; c?.raw; c = c.issuerCertificate) {
     const key = c.fingerprint256;
-    if (seen.has(key)) break;
-    seen.add(key);
+    if (fingerprints.has(key)) break;
+    fingerprints.add(key);
     raws.push(c.raw);
   }
   let errors = SslPolicyErrors.None;

@@ -102,6 +102,8 @@ export class SslDuplex extends Duplex {
   #session: Session | null = null;
   #targetHost = '';
   #checkRevocation = false;
+  /** The peer certificate Node's client looked at during the handshake (see judgePeer). */
+  #seenPeer: tls.DetailedPeerCertificate | undefined = undefined;
 
   #tls: tls.TLSSocket | null = null;
   #transport: Transport | null = null;
@@ -485,7 +487,11 @@ export class SslDuplex extends Duplex {
       secureContext: prepared.secureContext,
       // Verification is ours, after the handshake, like .NET (see policy.ts).
       rejectUnauthorized: false,
-      checkServerIdentity: () => undefined,
+      // Node calls this with the detailed certificate when the chain verified; keep it for judgePeer.
+      checkServerIdentity: (_host, cert) => {
+        this.#seenPeer = cert as tls.DetailedPeerCertificate;
+        return undefined;
+      },
     };
     if (prepared.servername !== undefined) connectOptions.servername = prepared.servername;
     if (prepared.alpn !== undefined) connectOptions.ALPNProtocols = prepared.alpn;
@@ -627,7 +633,8 @@ export class SslDuplex extends Duplex {
     if (socket === null || auth === null || this.#phase !== Phase.Authenticating) return;
     const isServer = auth.role === 'server';
     if (isServer) this.#targetHost = socket.servername || this.#targetHost;
-    const verdict = judgePeer(socket, isServer, this.#targetHost, auth.clientCertificateRequired);
+    const verdict = judgePeer(socket, isServer, this.#targetHost, auth.clientCertificateRequired, this.#seenPeer);
+    this.#seenPeer = undefined;
     // A server that does not ask for a client certificate has nothing to miss.
     const errors =
       isServer && !auth.clientCertificateRequired && !verdict.hasCertificate && auth.validate === undefined
