@@ -106,7 +106,12 @@ function handshakeTimer(stream: SslDuplex, ms: number | undefined): void {
     }
   }, limit);
   timer.unref();
-  const clear = (): void => clearTimeout(timer);
+  // Each listener removes the other: an idle connection keeps neither closure nor timer alive.
+  const clear = (): void => {
+    clearTimeout(timer);
+    stream.removeListener('secure', clear);
+    stream.removeListener('close', clear);
+  };
   stream.once('secure', clear);
   stream.once('close', clear);
 }

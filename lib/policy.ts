@@ -6,11 +6,11 @@ import { SslPolicyErrors } from './enums';
 export class PeerVerdict {
   readonly sslPolicyErrors: number;
   /** OpenSSL's reason for chain errors (e.g. `CERT_HAS_EXPIRED`), or the name mismatch message. */
-  readonly reasons: string[];
+  readonly reasons: readonly string[];
   readonly #raws: Buffer[];
   #chain: X509Certificate[] | undefined;
 
-  constructor(sslPolicyErrors: number, reasons: string[], raws: Buffer[]) {
+  constructor(sslPolicyErrors: number, reasons: readonly string[], raws: Buffer[]) {
     this.sslPolicyErrors = sslPolicyErrors;
     this.reasons = reasons;
     this.#raws = raws;
@@ -30,8 +30,10 @@ export class PeerVerdict {
   }
 }
 
-const notAvailable = (): PeerVerdict =>
-  new PeerVerdict(SslPolicyErrors.RemoteCertificateNotAvailable, ['NO_PEER_CERTIFICATE'], []);
+// One shared verdict: most servers never ask for a client certificate, and an idle connection
+// should not carry its own copy of "none".
+const NOT_AVAILABLE = new PeerVerdict(SslPolicyErrors.RemoteCertificateNotAvailable, ['NO_PEER_CERTIFICATE'], []);
+const notAvailable = (): PeerVerdict => NOT_AVAILABLE;
 
 /**
  * Computes `SslPolicyErrors` the way .NET does, after the handshake: OpenSSL's own verification
@@ -90,7 +92,7 @@ export function describePolicyErrors(flags: number): string {
 }
 
 /** Node's `authorizationError` for a verdict: OpenSSL's code, or Node's code for a name mismatch. */
-export function authorizationErrorOf(flags: number, reasons: string[]): string {
+export function authorizationErrorOf(flags: number, reasons: readonly string[]): string {
   if ((flags & SslPolicyErrors.RemoteCertificateChainErrors) !== 0 && reasons[0]) return reasons[0];
   if ((flags & SslPolicyErrors.RemoteCertificateNameMismatch) !== 0) return 'ERR_TLS_CERT_ALTNAME_INVALID';
   return 'NO_PEER_CERTIFICATE';
