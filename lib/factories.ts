@@ -96,6 +96,31 @@ function duplexOptions(o: SslDuplexOptions & { rejectUnauthorized?: boolean }, a
   return d;
 }
 
+const sharedAuthenticationKeys = [
+  'remoteCertificateValidationCallback',
+  'enabledSslProtocols',
+  'certificateRevocationCheckMode',
+  'allowRenegotiation',
+  'ca',
+  'crl',
+  'ciphers',
+] as const;
+
+/** The authentication options given among `tls`-style options, with `ALPNProtocols` as ALPN. */
+function copyAuthenticationOptions(
+  from: ConnectOptions | CreateServerOptions,
+  to: SslClientAuthenticationOptions | SslServerAuthenticationOptions,
+  selectionKey: 'localCertificateSelectionCallback' | 'serverCertificateSelectionCallback',
+): void {
+  const source = from as Record<string, unknown>;
+  const target = to as unknown as Record<string, unknown>;
+  for (const key of [selectionKey, ...sharedAuthenticationKeys]) {
+    if (source[key] !== undefined) target[key] = source[key];
+  }
+  const alpn = from.applicationProtocols ?? from.ALPNProtocols;
+  if (alpn) to.applicationProtocols = alpn;
+}
+
 /** Arms the handshake timer; a silent peer cannot hold the connection forever. */
 function handshakeTimer(stream: SslDuplex, ms: number | undefined): void {
   const limit = ms ?? DEFAULT_HANDSHAKE_TIMEOUT;
@@ -169,20 +194,7 @@ export function connect(...args: unknown[]): SslDuplex {
   const certificate = certificateOf(options);
   if (options.clientCertificates) auth.clientCertificates = options.clientCertificates;
   else if (certificate) auth.clientCertificates = [certificate];
-  for (const key of [
-    'localCertificateSelectionCallback',
-    'remoteCertificateValidationCallback',
-    'enabledSslProtocols',
-    'certificateRevocationCheckMode',
-    'allowRenegotiation',
-    'ca',
-    'crl',
-    'ciphers',
-  ] as const) {
-    if (options[key] !== undefined) (auth as unknown as Record<string, unknown>)[key] = options[key];
-  }
-  const alpn = options.applicationProtocols ?? options.ALPNProtocols;
-  if (alpn) auth.applicationProtocols = alpn;
+  copyAuthenticationOptions(options, auth, 'localCertificateSelectionCallback');
 
   const onEarlyError = (err: Error): void => {
     if (!stream.destroyed) stream.destroy(new IOError(err.message, { cause: err }));
@@ -225,20 +237,7 @@ export class SslServer extends net.Server {
     const auth: SslServerAuthenticationOptions = { clientCertificateRequired: this.#requestCert };
     const certificate = o.serverCertificate ?? certificateOf(o);
     if (certificate) auth.serverCertificate = certificate;
-    for (const key of [
-      'serverCertificateSelectionCallback',
-      'remoteCertificateValidationCallback',
-      'enabledSslProtocols',
-      'certificateRevocationCheckMode',
-      'allowRenegotiation',
-      'ca',
-      'crl',
-      'ciphers',
-    ] as const) {
-      if (o[key] !== undefined) (auth as unknown as Record<string, unknown>)[key] = o[key];
-    }
-    const alpn = o.applicationProtocols ?? o.ALPNProtocols;
-    if (alpn) auth.applicationProtocols = alpn;
+    copyAuthenticationOptions(o, auth, 'serverCertificateSelectionCallback');
     return (this.#authOptions = auth);
   }
 

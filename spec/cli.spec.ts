@@ -6,7 +6,7 @@ import type * as net from 'node:net';
 import * as path from 'node:path';
 import { createServer } from '../lib';
 import { fixtures } from './helpers/fixtures';
-import { freePort, have, pkiFiles, startPeer, type Peer } from './helpers/processes';
+import { freePort, have, opensslClient, opensslServer, pkiFiles, startPeer, type Peer } from './helpers/processes';
 
 const bin = path.resolve(__dirname, '..', 'bin', 'ssl-duplex.js');
 
@@ -79,17 +79,7 @@ describe('the ssl-duplex command: connect, serve, tunnel, cert', function () {
   it('serve --echo answers openssl s_client', async function () {
     if (!have('openssl')) this.skip();
     const port = await serve('--echo', '--cert', files.file('server.pem'), '--key', files.file('server.key'));
-    const client = startPeer('openssl', [
-      's_client',
-      '-connect',
-      `127.0.0.1:${port}`,
-      '-servername',
-      'localhost',
-      '-CAfile',
-      files.file('ca.pem'),
-      '-verify_return_error',
-      '-quiet',
-    ]);
+    const client = opensslClient(port, ['-verify_return_error', '-quiet'], files);
     peers.push(client);
     client.child.stdin!.write('ping through serve\n');
     await client.waitFor('ping through serve');
@@ -109,20 +99,8 @@ describe('the ssl-duplex command: connect, serve, tunnel, cert', function () {
 
   it('connect talks to openssl s_server, the session summary on stderr', async function () {
     if (!have('openssl')) this.skip();
-    const port = await freePort();
-    const server = startPeer('openssl', [
-      's_server',
-      '-accept',
-      String(port),
-      '-cert',
-      files.file('server.pem'),
-      '-key',
-      files.file('server.key'),
-      '-naccept',
-      '1',
-    ]);
+    const { peer: server, port } = await opensslServer(files);
     peers.push(server);
-    await server.waitFor('ACCEPT');
     const child = spawn(process.execPath, [
       bin,
       'connect',

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import { duplexPair, PassThrough, Duplex } from 'node:stream';
-import { IOError, SslDuplex } from '../lib';
-import { fixtures } from './helpers/fixtures';
-import { authenticatedPair, readAll, readExactly } from './helpers/pairs';
+import { IOError } from '../lib';
+import { authenticatedPair, authenticateOver, readAll, readExactly } from './helpers/pairs';
 
 /**
  * An inner stream we can cut at any byte: the client's ciphertext goes through `forward`, which
@@ -67,14 +66,8 @@ describe('end of stream (contract §4)', () => {
   });
 
   it('the transport ending inside a TLS record → IOError', async () => {
-    const pki = await fixtures();
     const { a, b, cut } = interceptedPair();
-    const client = new SslDuplex(a);
-    const server = new SslDuplex(b);
-    await Promise.all([
-      client.authenticateAsClientAsync({ targetHost: 'localhost', ca: pki.ca.cert }),
-      server.authenticateAsServerAsync(pki.server),
-    ]);
+    const [client, server] = await authenticateOver(a, b);
     // Let session tickets through, then cut the next record 10 bytes in.
     await server.writeAsync(Buffer.from('x'));
     await readExactly(client, 1);
@@ -87,14 +80,8 @@ describe('end of stream (contract §4)', () => {
   });
 
   it('the transport ending at a record boundary without close_notify → 0, like .NET', async () => {
-    const pki = await fixtures();
     const { a, b, cut } = interceptedPair();
-    const client = new SslDuplex(a);
-    const server = new SslDuplex(b);
-    await Promise.all([
-      client.authenticateAsClientAsync({ targetHost: 'localhost', ca: pki.ca.cert }),
-      server.authenticateAsServerAsync(pki.server),
-    ]);
+    const [client, server] = await authenticateOver(a, b);
     await server.writeAsync(Buffer.from('x'));
     await readExactly(client, 1);
     cut(5 + 1 + 1 + 16); // one whole TLS 1.3 record for 1 byte: header, byte, type, tag

@@ -3,7 +3,7 @@ import { Duplex, duplexPair, PassThrough } from 'node:stream';
 import { Duplex as RsDuplex } from 'readable-stream';
 import { AuthenticationError, IOError, SslDuplex } from '../lib';
 import { fixtures } from './helpers/fixtures';
-import { authenticatedPair, readExactly, tick } from './helpers/pairs';
+import { authenticatedPair, authenticateOver, readExactly, tick } from './helpers/pairs';
 
 /** Wraps one side of a pair so that everything it receives is re-chunked by `split`. */
 function rechunked(inner: Duplex, split: (chunk: Buffer) => Buffer[]): Duplex {
@@ -169,18 +169,12 @@ describe('hostile peers and broken transports', () => {
   });
 
   it('garbage records after the handshake → IOError on the read, then stored', async () => {
-    const pki = await fixtures();
     const [a, mid] = duplexPair();
     const [midB, b] = duplexPair();
     mid.pipe(midB);
     const toClient = new PassThrough();
     midB.pipe(toClient).pipe(mid);
-    const client = new SslDuplex(a);
-    const server = new SslDuplex(b);
-    await Promise.all([
-      client.authenticateAsClientAsync({ targetHost: 'localhost', ca: pki.ca.cert }),
-      server.authenticateAsServerAsync(pki.server),
-    ]);
+    const [client, server] = await authenticateOver(a, b);
     await server.writeAsync(Buffer.from('x'));
     await readExactly(client, 1);
     // A well-formed header with a body that does not decrypt.

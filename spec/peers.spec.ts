@@ -1,25 +1,20 @@
 import { expect } from 'chai';
-import * as net from 'node:net';
 import { SslDuplex, SslProtocols } from '../lib';
 import { fixtures } from './helpers/fixtures';
-import { readAll, readExactly } from './helpers/pairs';
-import { freePort, have, pkiFiles, startPeer, waitForPort, type Peer } from './helpers/processes';
+import { acceptOne, dialTcp, readAll, readExactly } from './helpers/pairs';
+import {
+  freePort,
+  have,
+  opensslClient,
+  opensslServer,
+  pkiFiles,
+  startPeer,
+  waitForPort,
+  type Peer,
+} from './helpers/processes';
 
 type Version = '1.2' | '1.3';
 const flags: Record<Version, number> = { '1.2': SslProtocols.Tls12, '1.3': SslProtocols.Tls13 };
-
-async function dial(port: number): Promise<net.Socket> {
-  const s = net.connect(port, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => s.once('connect', resolve).once('error', reject));
-  return s;
-}
-
-async function accept(): Promise<{ port: number; next: Promise<net.Socket>; close: () => void }> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const next = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
-  return { port: (server.address() as net.AddressInfo).port, next, close: () => server.close() };
-}
 
 describe('real TLS peers: openssl and gnutls', function () {
   this.timeout(30000);
@@ -41,22 +36,13 @@ describe('real TLS peers: openssl and gnutls', function () {
       it(`SslDuplex client ↔ openssl s_server (${label}), close_notify both ways`, async function () {
         if (!have('openssl')) this.skip();
         const pki = await fixtures();
-        const port = await freePort();
-        peer = startPeer('openssl', [
-          's_server',
-          '-accept',
-          String(port),
-          '-cert',
-          files.file('server.pem'),
-          '-key',
-          files.file('server.key'),
+        const started = await opensslServer(files, [
           `-tls${version.replace('.', '_')}`,
-          '-naccept',
-          '1',
           ...(mutual ? ['-Verify', '1', '-CAfile', files.file('ca.pem'), '-verify_return_error'] : []),
         ]);
-        await peer.waitFor('ACCEPT'); // (a probe connection would use up -naccept 1)
-        const client = new SslDuplex(await dial(port));
+        peer = started.peer;
+        const port = started.port;
+        const client = new SslDuplex(await dialTcp(port));
         await client.authenticateAsClientAsync({
           targetHost: 'localhost',
           ca: pki.ca.cert,
@@ -78,19 +64,16 @@ describe('real TLS peers: openssl and gnutls', function () {
       it(`SslDuplex server ↔ openssl s_client (${label}), close_notify both ways`, async function () {
         if (!have('openssl')) this.skip();
         const pki = await fixtures();
-        const listener = await accept();
-        peer = startPeer('openssl', [
-          's_client',
-          '-connect',
-          `127.0.0.1:${listener.port}`,
-          '-servername',
-          'localhost',
-          '-CAfile',
-          files.file('ca.pem'),
-          '-verify_return_error',
-          `-tls${version.replace('.', '_')}`,
-          ...(mutual ? ['-cert', files.file('client.pem'), '-key', files.file('client.key')] : []),
-        ]);
+        const listener = await acceptOne();
+        peer = opensslClient(
+          listener.port,
+          [
+            '-verify_return_error',
+            `-tls${version.replace('.', '_')}`,
+            ...(mutual ? ['-cert', files.file('client.pem'), '-key', files.file('client.key')] : []),
+          ],
+          files,
+        );
         const server = new SslDuplex(await listener.next);
         listener.close();
         await server.authenticateAsServerAsync({
@@ -126,7 +109,7 @@ describe('real TLS peers: openssl and gnutls', function () {
           ...(mutual ? ['--require-client-cert', '--verify-client-cert', '--x509cafile', files.file('ca.pem')] : []),
         ]);
         await waitForPort(port);
-        const client = new SslDuplex(await dial(port));
+        const client = new SslDuplex(await dialTcp(port));
         await client.authenticateAsClientAsync({
           targetHost: 'localhost',
           ca: pki.ca.cert,
@@ -145,7 +128,7 @@ describe('real TLS peers: openssl and gnutls', function () {
       it(`SslDuplex server ↔ gnutls-cli (${label}), half-close: we answer after the client's close_notify`, async function () {
         if (!have('gnutls-cli')) this.skip();
         const pki = await fixtures();
-        const listener = await accept();
+        const listener = await acceptOne();
         peer = startPeer('gnutls-cli', [
           '-p',
           String(listener.port),

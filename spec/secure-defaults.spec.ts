@@ -1,16 +1,8 @@
 import { expect } from 'chai';
-import * as net from 'node:net';
 import { AuthenticationError, IOError, SslDuplex } from '../lib';
 import { fixtures } from './helpers/fixtures';
-import { readExactly } from './helpers/pairs';
-import { freePort, have, pkiFiles, startPeer, type Peer } from './helpers/processes';
-
-async function acceptOne(): Promise<{ port: number; next: Promise<net.Socket>; close: () => void }> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const next = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
-  return { port: (server.address() as net.AddressInfo).port, next, close: () => server.close() };
-}
+import { acceptOne, dialTcp, readExactly } from './helpers/pairs';
+import { have, opensslClient, opensslServer, pkiFiles, type Peer } from './helpers/processes';
 
 describe('secure by default, proven against misbehaving peers', function () {
   this.timeout(30000);
@@ -29,14 +21,7 @@ describe('secure by default, proven against misbehaving peers', function () {
   it('TLS 1.2 is the floor: a TLS 1.0-only openssl s_client is refused by our server', async () => {
     const pki = await fixtures();
     const listener = await acceptOne();
-    peer = startPeer('openssl', [
-      's_client',
-      '-connect',
-      `127.0.0.1:${listener.port}`,
-      '-tls1',
-      '-cipher',
-      'DEFAULT@SECLEVEL=0',
-    ]);
+    peer = opensslClient(listener.port, ['-tls1', '-cipher', 'DEFAULT@SECLEVEL=0']);
     const server = new SslDuplex(await listener.next);
     listener.close();
     const e = await server.authenticateAsServerAsync(pki.server).catch((x) => x);
@@ -46,25 +31,9 @@ describe('secure by default, proven against misbehaving peers', function () {
 
   it('TLS 1.2 is the floor: our client refuses a TLS 1.0-only openssl s_server', async () => {
     const pki = await fixtures();
-    const port = await freePort();
-    peer = startPeer('openssl', [
-      's_server',
-      '-accept',
-      String(port),
-      '-cert',
-      files.file('server.pem'),
-      '-key',
-      files.file('server.key'),
-      '-tls1',
-      '-cipher',
-      'DEFAULT@SECLEVEL=0',
-      '-naccept',
-      '1',
-    ]);
-    await peer.waitFor('ACCEPT');
-    const socket = net.connect(port, '127.0.0.1');
-    await new Promise((r) => socket.once('connect', r));
-    const client = new SslDuplex(socket);
+    const started = await opensslServer(files, ['-tls1', '-cipher', 'DEFAULT@SECLEVEL=0']);
+    peer = started.peer;
+    const client = new SslDuplex(await dialTcp(started.port));
     const e = await client.authenticateAsClientAsync({ targetHost: 'localhost', ca: pki.ca.cert }).catch((x) => x);
     expect(e).to.be.instanceOf(AuthenticationError);
     client.dispose();
@@ -74,16 +43,7 @@ describe('secure by default, proven against misbehaving peers', function () {
     it(`client-initiated renegotiation is ${allow ? 'followed with allowRenegotiation' : 'refused by a server by default'}`, async () => {
       const pki = await fixtures();
       const listener = await acceptOne();
-      peer = startPeer('openssl', [
-        's_client',
-        '-connect',
-        `127.0.0.1:${listener.port}`,
-        '-tls1_2',
-        '-servername',
-        'localhost',
-        '-CAfile',
-        files.file('ca.pem'),
-      ]);
+      peer = opensslClient(listener.port, ['-tls1_2'], files);
       const server = new SslDuplex(await listener.next);
       listener.close();
       await server.authenticateAsServerAsync({ serverCertificate: pki.server, allowRenegotiation: allow });
@@ -107,22 +67,9 @@ describe('secure by default, proven against misbehaving peers', function () {
     // Each case is pinned in authentication.spec.ts ("SslPolicyErrors…", "without a callback, any
     // flag fails the client"); here the defaults meet a real openssl s_server with the wrong name.
     const pki = await fixtures();
-    const port = await freePort();
-    peer = startPeer('openssl', [
-      's_server',
-      '-accept',
-      String(port),
-      '-cert',
-      files.file('server.pem'),
-      '-key',
-      files.file('server.key'),
-      '-naccept',
-      '1',
-    ]);
-    await peer.waitFor('ACCEPT');
-    const socket = net.connect(port, '127.0.0.1');
-    await new Promise((r) => socket.once('connect', r));
-    const client = new SslDuplex(socket);
+    const started = await opensslServer(files, []);
+    peer = started.peer;
+    const client = new SslDuplex(await dialTcp(started.port));
     const e = await client
       .authenticateAsClientAsync({ targetHost: 'not-localhost.example', ca: pki.ca.cert })
       .catch((x) => x);

@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import { SslDuplex } from '../lib';
 import { fixtures } from './helpers/fixtures';
 import { readExactly } from './helpers/pairs';
-import { have, pkiFiles, startPeer } from './helpers/processes';
+import { have, opensslClient, pkiFiles } from './helpers/processes';
 
 /** Reads one CRLF line from a plaintext socket; bytes after it are put back (unshift) for TLS. */
 function readLine(socket: net.Socket): Promise<{ line: string; rest: number }> {
@@ -110,19 +110,7 @@ describe('STARTTLS', function () {
     });
     await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
     const { port } = smtp.address() as net.AddressInfo;
-    const peer = startPeer('openssl', [
-      's_client',
-      '-connect',
-      `127.0.0.1:${port}`,
-      '-starttls',
-      'smtp',
-      '-servername',
-      'localhost',
-      '-CAfile',
-      files.file('ca.pem'),
-      '-verify_return_error',
-      '-quiet',
-    ]);
+    const peer = opensslClient(port, ['-starttls', 'smtp', '-verify_return_error', '-quiet'], files);
     try {
       await peer.waitFor('250 secure hello');
       peer.child.stdin!.write('QUIT secure\n');

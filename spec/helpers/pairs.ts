@@ -24,6 +24,21 @@ export async function innerPair(kind: Transport): Promise<[Duplex, Duplex]> {
   return [client, serverSide];
 }
 
+/** A loopback listener for one connection: its port, the accepted socket to come, and close(). */
+export async function acceptOne(): Promise<{ port: number; next: Promise<net.Socket>; close: () => void }> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const next = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+  return { port: (server.address() as net.AddressInfo).port, next, close: () => server.close() };
+}
+
+/** A connected loopback socket to `port`. */
+export async function dialTcp(port: number): Promise<net.Socket> {
+  const s = net.connect(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => s.once('connect', resolve).once('error', reject));
+  return s;
+}
+
 export interface PairOptions {
   transport?: Transport;
   client?: Partial<SslClientAuthenticationOptions>;
@@ -47,6 +62,21 @@ export async function authenticatedPair(options: PairOptions = {}): Promise<[Ssl
     server.authenticateAsServerAsync({ serverCertificate: pki.server, ...options.server }),
   ]);
   return [client, server, a, b];
+}
+
+/**
+ * Wraps two already-connected inner streams (possibly intercepted or rechunked by the spec) and
+ * authenticates them as in `authenticatedPair`.
+ */
+export async function authenticateOver(a: Duplex, b: Duplex): Promise<[SslDuplex, SslDuplex]> {
+  const pki = await fixtures();
+  const client = new SslDuplex(a);
+  const server = new SslDuplex(b);
+  await Promise.all([
+    client.authenticateAsClientAsync({ targetHost: 'localhost', ca: pki.ca.cert }),
+    server.authenticateAsServerAsync(pki.server),
+  ]);
+  return [client, server];
 }
 
 /** Reads with readAsync until the end of the stream. */

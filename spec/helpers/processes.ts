@@ -99,3 +99,42 @@ export function startPeer(cmd: string, args: string[], options: { stdin?: 'pipe'
     },
   };
 }
+
+/**
+ * `openssl s_server` on a free loopback port with the test server certificate, for one connection
+ * (`-naccept 1`); resolves once it accepts. `extra` adds arguments (versions, client certificates).
+ */
+export async function opensslServer(
+  files: { file: (name: string) => string },
+  extra: string[] = [],
+): Promise<{ peer: Peer; port: number }> {
+  const port = await freePort();
+  const peer = startPeer('openssl', [
+    's_server',
+    '-accept',
+    String(port),
+    '-cert',
+    files.file('server.pem'),
+    '-key',
+    files.file('server.key'),
+    '-naccept',
+    '1',
+    ...extra,
+  ]);
+  try {
+    await peer.waitFor('ACCEPT'); // (a probe connection would use up -naccept 1)
+  } catch (err) {
+    await peer.stop();
+    throw err;
+  }
+  return { peer, port };
+}
+
+/**
+ * `openssl s_client` to a loopback port. With `files`, it sends SNI `localhost` and trusts the
+ * test CA; `extra` adds arguments.
+ */
+export function opensslClient(port: number, extra: string[], files?: { file: (name: string) => string }): Peer {
+  const verify = files ? ['-servername', 'localhost', '-CAfile', files.file('ca.pem')] : [];
+  return startPeer('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, ...verify, ...extra]);
+}
