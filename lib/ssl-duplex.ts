@@ -78,6 +78,10 @@ function isTlsLibraryError(err: unknown): boolean {
   );
 }
 
+/** The TLS socket's pointer back to the SslDuplex that drives it (see #tlsListeners). */
+const kOwner = Symbol('ssl-duplex owner');
+type OwnedSocket = tls.TLSSocket & { [kOwner]?: SslDuplex };
+
 /**
  * .NET's `SslStream` for Node: TLS (Node's own `tls`, i.e. OpenSSL) over any inner Duplex, with the
  * APM (`begin*`/`end*`) and promise methods of SslStream and a Node `Duplex` face that runs on the
@@ -87,10 +91,6 @@ function isTlsLibraryError(err: unknown): boolean {
  * order; I/O outcomes arrive later through `end*`, the promise, or (only while the stream face is
  * in use) `'error'`.
  */
-/** The TLS socket's pointer back to the SslDuplex that drives it (see #tlsListeners). */
-const kOwner = Symbol('ssl-duplex owner');
-type OwnedSocket = tls.TLSSocket & { [kOwner]?: SslDuplex };
-
 export class SslDuplex extends Duplex {
   readonly #inner: InnerStream;
   readonly #leaveInnerStreamOpen: boolean;
