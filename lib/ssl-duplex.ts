@@ -125,7 +125,9 @@ export class SslDuplex extends Duplex {
   // Write side.
   #writeOp: PendingWrite | null = null;
   #deferredStreamWrite: DeferredStreamWrite | null = null;
-  #streamWriteInFlight = false;
+  /** The stream face's write that TLS has not yet taken (its callback), or null. */
+  #streamWriteCb: StreamCallback | null = null;
+  #onStreamWritten: ((err?: unknown) => void) | undefined = undefined;
   #drainWaiter: ((err?: unknown) => void) | null = null;
   #shutdown = false;
   #finalCallback: StreamCallback | null = null;
@@ -279,7 +281,7 @@ export class SslDuplex extends Duplex {
     this.#throwIfNotAuthenticated();
     const n = checkBufferArguments(buffer, offset, count);
     if (this.#shutdown) throw new InvalidOperationError(Messages.alreadyShutdown);
-    if (this.#writeOp !== null || this.#streamWriteInFlight || this.#deferredStreamWrite !== null) {
+    if (this.#writeOp !== null || this.#streamWriteCb !== null || this.#deferredStreamWrite !== null) {
       throw new NotSupportedError(Messages.nestedWrite);
     }
     return n;
@@ -308,7 +310,7 @@ export class SslDuplex extends Duplex {
       this.#streamFaceReading() ||
       this.#streamWantsData ||
       this.#deferredStreamWrite !== null ||
-      this.#streamWriteInFlight ||
+      this.#streamWriteCb !== null ||
       this.writableLength > 0 ||
       this.#finalCallback !== null
     );
@@ -1242,11 +1244,15 @@ export class SslDuplex extends Duplex {
       this.#deferredStreamWrite = { chunks, cb };
       return;
     }
-    this.#streamWriteInFlight = true;
-    this.#writeToTls(chunks, (err) => {
-      this.#streamWriteInFlight = false;
-      cb((err as Error | undefined) ?? null);
-    });
+    this.#streamWriteCb = cb;
+    // One completion function per connection, made on first use: no closure per write.
+    this.#writeToTls(chunks, (this.#onStreamWritten ??= (err) => this.#streamWritten(err)));
+  }
+
+  #streamWritten(err?: unknown): void {
+    const cb = this.#streamWriteCb;
+    this.#streamWriteCb = null;
+    cb?.((err as Error | undefined) ?? null);
   }
 
   /** @internal `end()`: close_notify after the last write. */
