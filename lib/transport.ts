@@ -42,6 +42,8 @@ export class Transport extends Duplex {
   #attached = true;
   #innerEnded = false;
   #pendingWriteCb: ((err?: Error | null) => void) | undefined;
+  /** Callbacks of direct writes (see write()) the inner stream has not yet drained. */
+  #waitingForDrain: Array<(err?: Error | null) => void> = [];
 
   constructor(inner: InnerStream, leaveOpen: boolean) {
     // allowHalfOpen: the TLS layer above decides when to end its own side (half-close).
@@ -100,7 +102,60 @@ export class Transport extends Duplex {
     const cb = this.#pendingWriteCb;
     this.#pendingWriteCb = undefined;
     cb?.();
+    const waiting = this.#waitingForDrain;
+    if (waiting.length > 0) {
+      this.#waitingForDrain = [];
+      for (const w of waiting) w();
+    }
   };
+
+  /**
+   * Node's TLS over a JS stream (JSStreamSocket) calls write() for every batch of records, inside
+   * cork()/uncork(). While nothing is queued here, the bytes go straight to the inner stream: the
+   * Writable queue in between would only add a second copy of the inner stream's own bookkeeping
+   * to every record. The callback still runs asynchronously, once the inner stream took the bytes.
+   */
+  override write(chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
+    const callback = (typeof encoding === 'function' ? encoding : cb) as ((err?: Error | null) => void) | undefined;
+    if (
+      !this.#attached ||
+      this.destroyed ||
+      this.writableEnded ||
+      this.writableLength > 0 ||
+      this.writableCorked > 0 ||
+      this.#waitingForDrain.length > 0 ||
+      !Buffer.isBuffer(chunk)
+    ) {
+      return super.write(chunk, encoding as BufferEncoding, callback);
+    }
+    let ok: boolean;
+    try {
+      ok = this.#inner.write(chunk);
+    } catch (err) {
+      this.destroy(err as Error);
+      if (callback) process.nextTick(callback, err);
+      return false;
+    }
+    if (callback) {
+      if (ok) process.nextTick(callback);
+      else this.#waitingForDrain.push(callback);
+    }
+    return ok;
+  }
+
+  /** Corking goes to the inner stream, which batches the records of one flush. */
+  override cork(): void {
+    this.#inner.cork?.();
+  }
+
+  override uncork(): void {
+    try {
+      this.#inner.uncork?.();
+    } catch (err) {
+      // The corked writes reach the inner stream here: a throwing one is a broken transport.
+      this.destroy(err as Error);
+    }
+  }
 
   override _read(): void {
     if (this.#attached) this.#inner.resume();
@@ -149,7 +204,11 @@ export class Transport extends Duplex {
     if (!this.#leaveOpen) closeInner(this.#inner);
     const pending = this.#pendingWriteCb;
     this.#pendingWriteCb = undefined;
-    pending?.(err ?? new IOError('The transport was closed.'));
+    const closed = err ?? new IOError('The transport was closed.');
+    pending?.(closed);
+    const waiting = this.#waitingForDrain;
+    this.#waitingForDrain = [];
+    for (const w of waiting) w(closed);
     cb(err);
   }
 
