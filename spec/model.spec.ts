@@ -21,6 +21,27 @@ interface Model {
   shutdown: boolean;
   /** Every chunk a completed write handed over, in order. */
   sent: Buffer[];
+  /** What the peer sent the client (completed writes), in order, and how much the client read. */
+  fromPeer: Buffer[];
+  readByClient: number;
+  /** The peer sent close_notify. */
+  peerClosed: boolean;
+}
+
+/** Bytes the peer sent that the client has not read yet. */
+const unread = (m: Model): number => m.fromPeer.reduce((n, b) => n + b.length, 0) - m.readByClient;
+
+/** Checks what a read returned against the model, and counts it as read. */
+function checkRead(m: Model, count: number, got: Uint8Array, n: number): void {
+  const left = unread(m);
+  if (left === 0) {
+    expect(n, 'a read after the peer closed and everything was read').to.equal(0);
+    return;
+  }
+  expect(n).to.be.within(1, Math.min(count, left));
+  const expected = Buffer.concat(m.fromPeer).subarray(m.readByClient, m.readByClient + n);
+  expect(Buffer.from(got.subarray(0, n)).equals(expected), "the peer's bytes, in order").to.equal(true);
+  m.readByClient += n;
 }
 
 interface Real {
@@ -126,7 +147,7 @@ class StreamWrite implements fc.AsyncCommand<Model, Real> {
 }
 
 class AbortedRead implements fc.AsyncCommand<Model, Real> {
-  check = (m: Model): boolean => !m.disposed;
+  check = (m: Model): boolean => !m.disposed && unread(m) === 0 && !m.peerClosed;
   async run(_m: Model, r: Real): Promise<void> {
     const ac = new AbortController();
     const p = settle(r.client.readAsync(new Uint8Array(8), 0, 8, ac.signal));
@@ -183,6 +204,64 @@ class Shutdown implements fc.AsyncCommand<Model, Real> {
   toString = (): string => 'shutdownAsync';
 }
 
+class PeerSends implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly size: number) {}
+  // Bounded so that the peer's write completes while the client is not reading (read-ahead).
+  check = (m: Model): boolean => !m.disposed && !m.peerClosed && unread(m) + this.size <= 32768;
+  async run(m: Model, r: Real): Promise<void> {
+    const data = payload(this.size);
+    await r.server.writeAsync(data);
+    m.fromPeer.push(data);
+  }
+  toString = (): string => `peer.writeAsync(${this.size})`;
+}
+
+class ReadAsync implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly count: number) {}
+  // A read with nothing coming would wait for ever: only when bytes or the end are due.
+  check = (m: Model): boolean => !m.disposed && (unread(m) > 0 || m.peerClosed);
+  async run(m: Model, r: Real): Promise<void> {
+    const buf = new Uint8Array(this.count);
+    const n = await r.client.readAsync(buf, 0, this.count);
+    checkRead(m, this.count, buf, n);
+  }
+  toString = (): string => `readAsync(${this.count})`;
+}
+
+class BeginRead implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly count: number) {}
+  check = (m: Model): boolean => !m.disposed && (unread(m) > 0 || m.peerClosed);
+  async run(m: Model, r: Real): Promise<void> {
+    const buf = new Uint8Array(this.count);
+    const ar = r.client.beginRead(buf, 0, this.count, (x) => r.callbacks.set(x, (r.callbacks.get(x) ?? 0) + 1));
+    await ar.asyncWaitHandle;
+    await new Promise((res) => setImmediate(res));
+    expect(r.callbacks.get(ar), 'the callback ran once').to.equal(1);
+    checkRead(m, this.count, buf, r.client.endRead(ar));
+  }
+  toString = (): string => `beginRead(${this.count})`;
+}
+
+class PeerClose implements fc.AsyncCommand<Model, Real> {
+  check = (m: Model): boolean => !m.disposed && !m.peerClosed;
+  async run(m: Model, r: Real): Promise<void> {
+    await r.server.shutdownAsync();
+    m.peerClosed = true;
+  }
+  toString = (): string => 'peer.shutdownAsync';
+}
+
+class StreamEnd implements fc.AsyncCommand<Model, Real> {
+  check = (m: Model): boolean => !m.disposed && !m.shutdown;
+  async run(m: Model, r: Real): Promise<void> {
+    await new Promise<void>((res) => r.client.end(res));
+    m.shutdown = true;
+    expect(r.client.canWrite).to.equal(false);
+    expect(() => r.client.beginWrite(new Uint8Array(1), 0, 1)).to.throw(InvalidOperationError);
+  }
+  toString = (): string => 'end()';
+}
+
 class Dispose implements fc.AsyncCommand<Model, Real> {
   check = (): boolean => true;
   async run(m: Model, r: Real): Promise<void> {
@@ -203,6 +282,11 @@ const commands = [
   fc.constant(new ZeroRead()),
   fc.constant(new Shutdown()),
   fc.constant(new Dispose()),
+  fc.integer({ min: 1, max: 8192 }).map((n) => new PeerSends(n)),
+  fc.integer({ min: 1, max: 20000 }).map((n) => new ReadAsync(n)),
+  fc.integer({ min: 1, max: 20000 }).map((n) => new BeginRead(n)),
+  fc.constant(new PeerClose()),
+  fc.constant(new StreamEnd()),
 ];
 
 async function drain(server: SslDuplex, into: Buffer[]): Promise<void> {
@@ -223,13 +307,21 @@ export async function modelRun(runs: number, seed?: number): Promise<void> {
   try {
     await fc.assert(
       fc.asyncProperty(fc.commands(commands, { maxCommands: 25 }), async (cmds) => {
-        const [client, server] = await authenticatedPair();
+        // Half-open, so that the client's side stays writable after the peer's close_notify.
+        const [client, server] = await authenticatedPair({ clientDuplex: { allowHalfOpen: true } });
         const errors: unknown[] = [];
         client.on('error', (e) => errors.push(e));
         const received: Buffer[] = [];
         const reading = drain(server, received);
         const real: Real = { client, server, received, callbacks: new Map() };
-        const model: Model = { disposed: false, shutdown: false, sent: [] };
+        const model: Model = {
+          disposed: false,
+          shutdown: false,
+          sent: [],
+          fromPeer: [],
+          readByClient: 0,
+          peerClosed: false,
+        };
         await fc.asyncModelRun(() => ({ model, real }), cmds);
         // Let everything written reach the peer, then end the stream.
         if (!model.disposed && !model.shutdown) await client.shutdownAsync();
