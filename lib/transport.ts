@@ -92,6 +92,10 @@ export class Transport extends Duplex {
   readonly #onClose = (): void => {
     // An inner stream destroyed without 'end' ends the transport too.
     if (!this.#innerEnded) this.#onEnd();
+    // Writes still waiting for a 'drain' will never get one: they failed.
+    if (this.#attached && (this.#pendingWriteCb !== undefined || this.#waitingForDrain.length > 0)) {
+      this.destroy(new IOError('The transport closed before it took every write.'));
+    }
   };
 
   readonly #onError = (err: Error): void => {

@@ -110,6 +110,19 @@ describe('transport faults', function () {
     close();
   });
 
+  it('an inner stream that closes while a write waits for its drain → IOError on that write', async () => {
+    const [client, server, a] = await authenticatedPair();
+    // The inner stream stops taking bytes: every write is refused and no 'drain' will come.
+    (a as unknown as { write: () => boolean }).write = () => false;
+    const pending = client.writeAsync(Buffer.alloc(100_000, 1)).catch((e: unknown) => e);
+    await tick(20);
+    a.destroy();
+    const e = await pending;
+    expect(e).to.be.instanceOf(IOError);
+    client.dispose();
+    server.dispose();
+  });
+
   it('resetAndDestroy over native TLS closes without crashing the process', async () => {
     const [client, server] = await authenticatedPair({ transport: 'tcp' });
     const pending = client.readAsync(new Uint8Array(16));
