@@ -377,7 +377,8 @@ export async function runBenchmarks(options: Options): Promise<Row[]> {
   const quick = options.quick;
   pin(process.pid, 0);
   const runs = quick ? 2 : 5;
-  // Short rows, whose medians move most with the machine's drift, get more runs for the same cost.
+  // Throughput and latency rows, whose medians move most with the machine's drift, get more runs.
+  const moreRuns = quick ? 2 : 9;
   const shortRuns = quick ? 2 : 11;
   const log = (s: string): void => void process.stderr.write(`${s}\n`);
   const ca = await CertificateAuthority.create('bench CA');
@@ -401,7 +402,7 @@ export async function runBenchmarks(options: Options): Promise<Row[]> {
         row(
           `bulk ${bulk / MiB} MiB over loopback TCP, stream face (pipeline)`,
           'MiB/s',
-          await interleaved(runs, (m) => bulkStream(m, sinks[m].port, pki.ca, bulk)),
+          await interleaved(moreRuns, (m) => bulkStream(m, sinks[m].port, pki.ca, bulk)),
           1.0,
           null,
         ),
@@ -411,7 +412,7 @@ export async function runBenchmarks(options: Options): Promise<Row[]> {
         row(
           `bulk ${bulk / MiB} MiB, APM face (64 KiB beginWrite/endWrite, beginRead into 64 KiB)`,
           'MiB/s',
-          await interleaved(runs, (m) =>
+          await interleaved(moreRuns, (m) =>
             m === 'raw' ? bulkStream('raw', sinks.raw.port, pki.ca, bulk) : bulkApm(apmSink.port, pki.ca, bulk),
           ),
           0.9,
@@ -425,7 +426,7 @@ export async function runBenchmarks(options: Options): Promise<Row[]> {
         row(
           `bulk ${mem / MiB} MiB over an in-memory Duplex pair (vs TLSSocket over the same pair)`,
           'MiB/s',
-          await interleaved(runs, (m) => inMemory(m, pki, mem)),
+          await interleaved(moreRuns, (m) => inMemory(m, pki, mem)),
           1.0,
           null,
         ),
@@ -558,7 +559,7 @@ export async function runBenchmarks(options: Options): Promise<Row[]> {
   const output = [
     `Machine: ${machine}`,
     `Date: ${new Date().toISOString()}${quick ? ' (quick run: smaller sizes, 2 runs)' : ''}`,
-    `Method: raw node:tls and SslDuplex measured interleaved (A B A B …), ${runs} measured runs (${shortRuns} for the 256-byte and ping-pong rows) after one warm-up pair, servers in a separate process (except the in-memory pair)${pinning ? ', client pinned to CPU 0 and servers to CPU 1 (taskset)' : ''}. Ratio = SslDuplex / raw node:tls of the medians.`,
+    `Method: raw node:tls and SslDuplex measured interleaved (A B A B …), ${runs} measured runs (${moreRuns} for the bulk rows, ${shortRuns} for the 256-byte and ping-pong rows) after one warm-up pair, servers in a separate process (except the in-memory pair)${pinning ? ', client pinned to CPU 0 and servers to CPU 1 (taskset)' : ''}. Ratio = SslDuplex / raw node:tls of the medians.`,
     '',
     table(rows),
     '',
