@@ -251,7 +251,7 @@ export async function runSoak(options: { connections: number; seconds: number })
       } catch (e) {
         const err = e as Error;
         if (err instanceof Corruption) report.corrupted++;
-        count(Mode[mode] !== undefined && cutModes.has(Mode[mode]) && !(err instanceof Corruption), err, 'client');
+        count(cutModes.has(Mode[mode]) && !(err instanceof Corruption), err, 'client');
       }
     }
   };
