@@ -26,6 +26,8 @@ interface Model {
   readByClient: number;
   /** The peer sent close_notify. */
   peerClosed: boolean;
+  /** The error an aborted write stored: every later call throws this same object. */
+  fault: unknown;
 }
 
 /** Bytes the peer sent that the client has not read yet. */
@@ -75,7 +77,7 @@ async function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: unknown }>
 
 class WriteAsync implements fc.AsyncCommand<Model, Real> {
   constructor(readonly size: number) {}
-  check = (): boolean => true;
+  check = (m: Model): boolean => m.fault === undefined;
   async run(m: Model, r: Real): Promise<void> {
     const data = payload(this.size);
     const want = expectedWriteError(m);
@@ -91,7 +93,7 @@ class WriteAsync implements fc.AsyncCommand<Model, Real> {
 
 class BeginWrite implements fc.AsyncCommand<Model, Real> {
   constructor(readonly size: number) {}
-  check = (): boolean => true;
+  check = (m: Model): boolean => m.fault === undefined;
   async run(m: Model, r: Real): Promise<void> {
     const data = payload(this.size);
     const want = expectedWriteError(m);
@@ -114,7 +116,7 @@ class BeginWrite implements fc.AsyncCommand<Model, Real> {
 }
 
 class OverlappingWrites implements fc.AsyncCommand<Model, Real> {
-  check = (m: Model): boolean => !m.disposed && !m.shutdown;
+  check = (m: Model): boolean => m.fault === undefined && !m.disposed && !m.shutdown;
   async run(m: Model, r: Real): Promise<void> {
     const big = payload(1 << 20);
     const first = r.client.writeAsync(big);
@@ -136,7 +138,7 @@ class OverlappingWrites implements fc.AsyncCommand<Model, Real> {
 
 class StreamWrite implements fc.AsyncCommand<Model, Real> {
   constructor(readonly size: number) {}
-  check = (m: Model): boolean => !m.disposed && !m.shutdown;
+  check = (m: Model): boolean => m.fault === undefined && !m.disposed && !m.shutdown;
   async run(m: Model, r: Real): Promise<void> {
     const data = payload(this.size);
     const err = await new Promise<Error | null | undefined>((res) => r.client.write(data, res));
@@ -147,7 +149,7 @@ class StreamWrite implements fc.AsyncCommand<Model, Real> {
 }
 
 class AbortedRead implements fc.AsyncCommand<Model, Real> {
-  check = (m: Model): boolean => !m.disposed && unread(m) === 0 && !m.peerClosed;
+  check = (m: Model): boolean => m.fault === undefined && !m.disposed && unread(m) === 0 && !m.peerClosed;
   async run(_m: Model, r: Real): Promise<void> {
     const ac = new AbortController();
     const p = settle(r.client.readAsync(new Uint8Array(8), 0, 8, ac.signal));
@@ -161,7 +163,7 @@ class AbortedRead implements fc.AsyncCommand<Model, Real> {
 }
 
 class BadArguments implements fc.AsyncCommand<Model, Real> {
-  check = (): boolean => true;
+  check = (m: Model): boolean => m.fault === undefined;
   async run(m: Model, r: Real): Promise<void> {
     const e = (() => {
       try {
@@ -176,7 +178,7 @@ class BadArguments implements fc.AsyncCommand<Model, Real> {
 }
 
 class ZeroRead implements fc.AsyncCommand<Model, Real> {
-  check = (): boolean => true;
+  check = (m: Model): boolean => m.fault === undefined;
   async run(m: Model, r: Real): Promise<void> {
     if (m.disposed) {
       expect(() => r.client.beginRead(new Uint8Array(1), 0, 0)).to.throw(ObjectDisposedError);
@@ -190,7 +192,7 @@ class ZeroRead implements fc.AsyncCommand<Model, Real> {
 }
 
 class Shutdown implements fc.AsyncCommand<Model, Real> {
-  check = (): boolean => true;
+  check = (m: Model): boolean => m.fault === undefined;
   async run(m: Model, r: Real): Promise<void> {
     const { error } = await settle(r.client.shutdownAsync());
     if (m.disposed) expect(error).to.be.instanceOf(ObjectDisposedError);
@@ -207,7 +209,8 @@ class Shutdown implements fc.AsyncCommand<Model, Real> {
 class PeerSends implements fc.AsyncCommand<Model, Real> {
   constructor(readonly size: number) {}
   // Bounded so that the peer's write completes while the client is not reading (read-ahead).
-  check = (m: Model): boolean => !m.disposed && !m.peerClosed && unread(m) + this.size <= 32768;
+  check = (m: Model): boolean =>
+    m.fault === undefined && !m.disposed && !m.peerClosed && unread(m) + this.size <= 32768;
   async run(m: Model, r: Real): Promise<void> {
     const data = payload(this.size);
     await r.server.writeAsync(data);
@@ -219,7 +222,7 @@ class PeerSends implements fc.AsyncCommand<Model, Real> {
 class ReadAsync implements fc.AsyncCommand<Model, Real> {
   constructor(readonly count: number) {}
   // A read with nothing coming would wait for ever: only when bytes or the end are due.
-  check = (m: Model): boolean => !m.disposed && (unread(m) > 0 || m.peerClosed);
+  check = (m: Model): boolean => m.fault === undefined && !m.disposed && (unread(m) > 0 || m.peerClosed);
   async run(m: Model, r: Real): Promise<void> {
     const buf = new Uint8Array(this.count);
     const n = await r.client.readAsync(buf, 0, this.count);
@@ -230,7 +233,7 @@ class ReadAsync implements fc.AsyncCommand<Model, Real> {
 
 class BeginRead implements fc.AsyncCommand<Model, Real> {
   constructor(readonly count: number) {}
-  check = (m: Model): boolean => !m.disposed && (unread(m) > 0 || m.peerClosed);
+  check = (m: Model): boolean => m.fault === undefined && !m.disposed && (unread(m) > 0 || m.peerClosed);
   async run(m: Model, r: Real): Promise<void> {
     const buf = new Uint8Array(this.count);
     const ar = r.client.beginRead(buf, 0, this.count, (x) => r.callbacks.set(x, (r.callbacks.get(x) ?? 0) + 1));
@@ -243,7 +246,7 @@ class BeginRead implements fc.AsyncCommand<Model, Real> {
 }
 
 class PeerClose implements fc.AsyncCommand<Model, Real> {
-  check = (m: Model): boolean => !m.disposed && !m.peerClosed;
+  check = (m: Model): boolean => m.fault === undefined && !m.disposed && !m.peerClosed;
   async run(m: Model, r: Real): Promise<void> {
     await r.server.shutdownAsync();
     m.peerClosed = true;
@@ -252,7 +255,7 @@ class PeerClose implements fc.AsyncCommand<Model, Real> {
 }
 
 class StreamEnd implements fc.AsyncCommand<Model, Real> {
-  check = (m: Model): boolean => !m.disposed && !m.shutdown;
+  check = (m: Model): boolean => m.fault === undefined && !m.disposed && !m.shutdown;
   async run(m: Model, r: Real): Promise<void> {
     await new Promise<void>((res) => r.client.end(res));
     m.shutdown = true;
@@ -260,6 +263,55 @@ class StreamEnd implements fc.AsyncCommand<Model, Real> {
     expect(() => r.client.beginWrite(new Uint8Array(1), 0, 1)).to.throw(InvalidOperationError);
   }
   toString = (): string => 'end()';
+}
+
+class AbortedWrite implements fc.AsyncCommand<Model, Real> {
+  check = (m: Model): boolean => m.fault === undefined && !m.disposed && !m.shutdown;
+  async run(m: Model, r: Real): Promise<void> {
+    const big = payload(1 << 20);
+    const ac = new AbortController();
+    const pending = settle(r.client.writeAsync(big, 0, big.length, ac.signal));
+    ac.abort();
+    const { error } = await pending;
+    if (error === undefined) {
+      // TLS had taken the whole write before the abort: nothing to abort.
+      m.sent.push(big);
+      return;
+    }
+    expect((error as Error).name).to.equal('AbortError');
+    // The peer may have seen part of a record: the stream is faulted with that same error.
+    m.fault = error;
+    m.sent.push(big); // some prefix of it may have gone out; the final check allows a prefix
+  }
+  toString = (): string => 'abortedWrite';
+}
+
+class AfterFault implements fc.AsyncCommand<Model, Real> {
+  check = (m: Model): boolean => m.fault !== undefined;
+  async run(m: Model, r: Real): Promise<void> {
+    const thrown = (f: () => unknown): unknown => {
+      try {
+        f();
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    };
+    const calls = [
+      () => r.client.beginWrite(new Uint8Array(1), 0, 1),
+      () => r.client.beginRead(new Uint8Array(1), 0, 1),
+      () => r.client.negotiatedCipherSuite,
+    ];
+    for (const call of calls) {
+      const e = thrown(call);
+      if (m.disposed) expect(e).to.be.instanceOf(ObjectDisposedError);
+      else expect(e, 'the stored fault, the same object').to.equal(m.fault);
+    }
+    const { error } = await settle(r.client.readAsync(new Uint8Array(1)));
+    if (m.disposed) expect(error).to.be.instanceOf(ObjectDisposedError);
+    else expect(error).to.equal(m.fault);
+  }
+  toString = (): string => 'afterFault';
 }
 
 class Dispose implements fc.AsyncCommand<Model, Real> {
@@ -287,6 +339,8 @@ const commands = [
   fc.integer({ min: 1, max: 20000 }).map((n) => new BeginRead(n)),
   fc.constant(new PeerClose()),
   fc.constant(new StreamEnd()),
+  fc.constant(new AbortedWrite()),
+  fc.constant(new AfterFault()),
 ];
 
 async function drain(server: SslDuplex, into: Buffer[]): Promise<void> {
@@ -321,10 +375,12 @@ export async function modelRun(runs: number, seed?: number): Promise<void> {
           fromPeer: [],
           readByClient: 0,
           peerClosed: false,
+          fault: undefined,
         };
         await fc.asyncModelRun(() => ({ model, real }), cmds);
-        // Let everything written reach the peer, then end the stream.
-        if (!model.disposed && !model.shutdown) await client.shutdownAsync();
+        // Let everything written reach the peer, then end the stream (a faulted one can only go).
+        if (model.fault !== undefined) client.dispose();
+        else if (!model.disposed && !model.shutdown) await client.shutdownAsync();
         const settled = await Promise.race([
           reading.then(() => true),
           new Promise((r) => setTimeout(() => r(false), 5000)),
@@ -332,8 +388,9 @@ export async function modelRun(runs: number, seed?: number): Promise<void> {
         expect(settled, 'the peer saw the end of the stream').to.equal(true);
         const got = Buffer.concat(received);
         const sent = Buffer.concat(model.sent);
-        if (model.disposed) expect(sent.subarray(0, got.length).equals(got), 'a prefix, in order').to.equal(true);
-        else expect(got.equals(sent), 'every byte, in order').to.equal(true);
+        if (model.disposed || model.fault !== undefined) {
+          expect(sent.subarray(0, got.length).equals(got), 'a prefix, in order').to.equal(true);
+        } else expect(got.equals(sent), 'every byte, in order').to.equal(true);
         expect(errors, "no 'error' event for a promise/APM user").to.deep.equal([]);
         client.dispose();
         server.dispose();
