@@ -63,7 +63,12 @@ export function secureContext(
   const ctxOptions = contextOptions(options, certificate);
   const key = contextKey(ctxOptions);
   const cached = contexts.get(key);
-  if (cached) return cached;
+  if (cached) {
+    // Least recently used goes first: re-inserting keeps a busy context at the back.
+    contexts.delete(key);
+    contexts.set(key, cached);
+    return cached;
+  }
   try {
     const ctx = tls.createSecureContext(ctxOptions);
     // Bounded: a selection callback that makes a new certificate per call must not grow this.

@@ -41,8 +41,7 @@ export class Transport extends Duplex {
   readonly #records = new RecordBoundary();
   #attached = true;
   #innerEnded = false;
-  #pendingWriteCb: ((err?: Error | null) => void) | undefined;
-  /** Callbacks of direct writes (see write()) the inner stream has not yet drained. */
+  /** Callbacks of writes the inner stream took beyond its buffer: they complete at its 'drain'. */
   #waitingForDrain: Array<(err?: Error | null) => void> = [];
 
   constructor(inner: InnerStream, leaveOpen: boolean) {
@@ -93,7 +92,7 @@ export class Transport extends Duplex {
     // An inner stream destroyed without 'end' ends the transport too.
     if (!this.#innerEnded) this.#onEnd();
     // Writes still waiting for a 'drain' will never get one: they failed.
-    if (this.#attached && (this.#pendingWriteCb !== undefined || this.#waitingForDrain.length > 0)) {
+    if (this.#attached && this.#waitingForDrain.length > 0) {
       this.destroy(new IOError('The transport closed before it took every write.'));
     }
   };
@@ -103,9 +102,6 @@ export class Transport extends Duplex {
   };
 
   readonly #onDrain = (): void => {
-    const cb = this.#pendingWriteCb;
-    this.#pendingWriteCb = undefined;
-    cb?.();
     const waiting = this.#waitingForDrain;
     if (waiting.length > 0) {
       this.#waitingForDrain = [];
@@ -126,7 +122,6 @@ export class Transport extends Duplex {
       this.destroyed ||
       this.writableEnded ||
       this.writableLength > 0 ||
-      this.writableCorked > 0 ||
       this.#waitingForDrain.length > 0 ||
       !Buffer.isBuffer(chunk)
     ) {
@@ -174,7 +169,7 @@ export class Transport extends Duplex {
       return;
     }
     if (ok) cb();
-    else this.#pendingWriteCb = cb;
+    else this.#waitingForDrain.push(cb);
   }
 
   override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
@@ -188,7 +183,7 @@ export class Transport extends Duplex {
       return;
     }
     if (ok) cb();
-    else this.#pendingWriteCb = cb;
+    else this.#waitingForDrain.push(cb);
   }
 
   override _final(cb: (err?: Error | null) => void): void {
@@ -206,10 +201,7 @@ export class Transport extends Duplex {
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
     this.#detach();
     if (!this.#leaveOpen) closeInner(this.#inner);
-    const pending = this.#pendingWriteCb;
-    this.#pendingWriteCb = undefined;
     const closed = err ?? new IOError('The transport was closed.');
-    pending?.(closed);
     const waiting = this.#waitingForDrain;
     this.#waitingForDrain = [];
     for (const w of waiting) w(closed);

@@ -11,18 +11,10 @@ import {
 } from '../lib';
 import { authenticatedPair, sslPair } from './helpers/pairs';
 import { fixtures } from './helpers/fixtures';
+import { throwsFrom } from './helpers/throws';
 
 type Begin = 'beginRead' | 'beginWrite';
 const buf = (n = 16): Uint8Array => new Uint8Array(n);
-
-function throwsFrom(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a synchronous throw');
-}
 
 describe('read/write check order (contract §4)', () => {
   for (const method of ['beginRead', 'beginWrite'] as Begin[]) {

@@ -5,9 +5,12 @@ import {
   InvalidOperationError,
   NotSupportedError,
   ObjectDisposedError,
+  type AsyncCallback,
+  type IAsyncResult,
   type SslDuplex,
 } from '../lib';
 import { authenticatedPair } from './helpers/pairs';
+import { throwsFrom } from './helpers/throws';
 
 /**
  * Model-based tests: random sequences of calls on the client end of a real TLS pair, checked
@@ -67,6 +70,19 @@ function expectedWriteError(m: Model): Function | null {
   return null;
 }
 
+/** An AsyncCallback that counts its calls per IAsyncResult. */
+const counted =
+  (r: Real): AsyncCallback =>
+  (ar) =>
+    r.callbacks.set(ar, (r.callbacks.get(ar) ?? 0) + 1);
+
+/** Waits for the operation, then for its callback: it must have run exactly once. */
+async function completedOnce(r: Real, ar: IAsyncResult): Promise<void> {
+  await ar.asyncWaitHandle;
+  await new Promise((res) => setImmediate(res));
+  expect(r.callbacks.get(ar), 'the callback ran once').to.equal(1);
+}
+
 async function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: unknown }> {
   try {
     return { value: await p };
@@ -97,18 +113,16 @@ class BeginWrite implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real): Promise<void> {
     const data = payload(this.size);
     const want = expectedWriteError(m);
-    let ar: import('../lib').IAsyncResult | undefined;
+    let ar: IAsyncResult | undefined;
     try {
-      ar = r.client.beginWrite(data, 0, data.length, (x) => r.callbacks.set(x, (r.callbacks.get(x) ?? 0) + 1));
+      ar = r.client.beginWrite(data, 0, data.length, counted(r));
     } catch (e) {
       expect(want, String(e)).not.to.equal(null);
       expect(e).to.be.instanceOf(want!);
       return;
     }
     expect(want).to.equal(null);
-    await ar.asyncWaitHandle;
-    await new Promise((res) => setImmediate(res));
-    expect(r.callbacks.get(ar)).to.equal(1);
+    await completedOnce(r, ar);
     r.client.endWrite(ar);
     m.sent.push(data);
   }
@@ -165,13 +179,7 @@ class AbortedRead implements fc.AsyncCommand<Model, Real> {
 class BadArguments implements fc.AsyncCommand<Model, Real> {
   check = (m: Model): boolean => m.fault === undefined;
   async run(m: Model, r: Real): Promise<void> {
-    const e = (() => {
-      try {
-        r.client.beginWrite(new Uint8Array(4), 3, 2);
-      } catch (x) {
-        return x;
-      }
-    })();
+    const e = throwsFrom(() => r.client.beginWrite(new Uint8Array(4), 3, 2));
     expect(e).to.be.instanceOf(m.disposed ? ObjectDisposedError : ArgumentOutOfRangeError);
   }
   toString = (): string => 'badArguments';
@@ -236,10 +244,8 @@ class BeginRead implements fc.AsyncCommand<Model, Real> {
   check = (m: Model): boolean => m.fault === undefined && !m.disposed && (unread(m) > 0 || m.peerClosed);
   async run(m: Model, r: Real): Promise<void> {
     const buf = new Uint8Array(this.count);
-    const ar = r.client.beginRead(buf, 0, this.count, (x) => r.callbacks.set(x, (r.callbacks.get(x) ?? 0) + 1));
-    await ar.asyncWaitHandle;
-    await new Promise((res) => setImmediate(res));
-    expect(r.callbacks.get(ar), 'the callback ran once').to.equal(1);
+    const ar = r.client.beginRead(buf, 0, this.count, counted(r));
+    await completedOnce(r, ar);
     checkRead(m, this.count, buf, r.client.endRead(ar));
   }
   toString = (): string => `beginRead(${this.count})`;
@@ -289,21 +295,13 @@ class AbortedWrite implements fc.AsyncCommand<Model, Real> {
 class AfterFault implements fc.AsyncCommand<Model, Real> {
   check = (m: Model): boolean => m.fault !== undefined;
   async run(m: Model, r: Real): Promise<void> {
-    const thrown = (f: () => unknown): unknown => {
-      try {
-        f();
-      } catch (e) {
-        return e;
-      }
-      return undefined;
-    };
     const calls = [
       () => r.client.beginWrite(new Uint8Array(1), 0, 1),
       () => r.client.beginRead(new Uint8Array(1), 0, 1),
       () => r.client.negotiatedCipherSuite,
     ];
     for (const call of calls) {
-      const e = thrown(call);
+      const e = throwsFrom(call);
       if (m.disposed) expect(e).to.be.instanceOf(ObjectDisposedError);
       else expect(e, 'the stored fault, the same object').to.equal(m.fault);
     }

@@ -44,7 +44,8 @@ export function forceGc(): () => void {
   return vm.runInNewContext('gc') as () => void;
 }
 
-async function settle(gc: () => void): Promise<void> {
+/** Lets pending callbacks run and collects garbage, a few times over: memory figures mean something after. */
+export async function settle(gc: () => void): Promise<void> {
   for (let i = 0; i < 4; i++) {
     await new Promise((r) => setImmediate(r));
     gc();
@@ -222,7 +223,6 @@ async function withinTime<T>(work: Promise<T>, ms: number): Promise<T> {
 function grown(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(after)) {
-    // The timer that polls above is itself a Timeout while it waits.
     if (v > (before[k] ?? 0)) out[k] = v - (before[k] ?? 0);
   }
   return out;

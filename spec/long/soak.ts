@@ -12,7 +12,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { connect, createServer, type SslDuplex } from '../../lib';
 import { fixtures } from '../helpers/fixtures';
-import { forceGc } from './hygiene';
+import { forceGc, settle } from './hygiene';
 
 /** The first byte a client sends names what it will do; the server acts on it. */
 const Mode = {
@@ -261,10 +261,7 @@ export async function runSoak(options: { connections: number; seconds: number })
   clearTimeout(warmAt);
   server.close();
   await once(server, 'close');
-  for (let i = 0; i < 3; i++) {
-    await new Promise((r) => setImmediate(r));
-    gc();
-  }
+  await settle(gc);
   const m = process.memoryUsage();
   report.endRssMiB = m.rss / 1048576;
   report.endHeapMiB = m.heapUsed / 1048576;
