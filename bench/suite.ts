@@ -14,7 +14,7 @@ import { duplexPair, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tls from 'node:tls';
 import { connect, SslDuplex, type IAsyncResult } from '../lib';
-import { CertificateAuthority, type Identity } from '../lib/pki';
+import { CertificateAuthority, type Identity } from '../bin/pki';
 import { percentile, summarize, type Summary } from './stats';
 
 type Mode = 'raw' | 'ssl';

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { Duplex } from 'node:stream';
 import { SslDuplex } from '../lib';
-import { selfSigned } from '../lib/pki';
+import { selfSigned } from '../bin/pki';
 
 async function child(): Promise<void> {
   const tls = new SslDuplex(Duplex.from({ readable: process.stdin, writable: process.stdout }));

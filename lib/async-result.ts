@@ -1,4 +1,4 @@
-import { ArgumentError, ArgumentNullError, InvalidOperationError } from './errors';
+import { ArgumentError, ArgumentNullError, InvalidOperationError, Messages } from './errors';
 
 /** .NET's `IAsyncResult`. `asyncWaitHandle` resolves (never rejects) once the operation completed. */
 export interface IAsyncResult {
@@ -106,19 +106,14 @@ export class AsyncResult<T> implements IAsyncResult {
   static end<T>(owner: object, kind: OperationKind, ar: IAsyncResult | null | undefined): T {
     if (ar === null || ar === undefined) throw new ArgumentNullError('asyncResult');
     if (!(ar instanceof AsyncResult) || ar.owner !== owner || ar.kind !== kind) {
-      throw new ArgumentError(
-        'asyncResult',
-        'The parameter: asyncResult is not valid. Use the object returned from corresponding Begin async call.',
-      );
+      throw new ArgumentError('asyncResult', Messages.foreignAsyncResult);
     }
     const result = ar as AsyncResult<T>;
     if (result.#ended) {
-      throw new InvalidOperationError(`${endNames[kind]} can only be called once for each asynchronous operation.`);
+      throw new InvalidOperationError(Messages.endedTwice(endNames[kind]));
     }
     if (!result.#completed) {
-      throw new InvalidOperationError(
-        `${endNames[kind]} was called before the operation completed; call it from the AsyncCallback or after awaiting asyncWaitHandle.`,
-      );
+      throw new InvalidOperationError(Messages.endedEarly(endNames[kind]));
     }
     result.#ended = true;
     if (result.#failed) throw result.#error;

@@ -3,6 +3,59 @@
  * stable `code`, never on the message text.
  */
 
+/**
+ * Every message this library writes (from .NET's resource strings where .NET has one). Tests
+ * match classes and codes, never these texts; they live here so that each is written once.
+ */
+export const Messages = {
+  notAuthenticated: 'This operation is only allowed using a successfully authenticated context.',
+  nestedRead: 'This method may not be called when another read operation is pending.',
+  nestedWrite: 'This method may not be called when another write operation is pending.',
+  nestedAuth: 'This method may not be called when another authenticate operation is pending.',
+  alreadyShutdown: 'Write operations are not allowed after the channel was shutdown.',
+  reauth: 'This operation is not allowed on a security context that has already been authenticated.',
+  roleSwitch:
+    'Once authentication is attempted as the client or server, additional authentication attempts must use the same client or server role.',
+  validationCallbackSet:
+    "The 'RemoteCertificateValidationCallback' option was already set in the SslStream constructor.",
+  selectionCallbackSet: "The 'LocalCertificateSelectionCallback' option was already set in the SslStream constructor.",
+  noSeek: 'This stream does not support seek operations.',
+  sslV2V3: 'SSL 2.0 and SSL 3.0 are not supported.',
+  eof: 'Received an unexpected EOF or 0 bytes from the transport stream.',
+  eofMidRecord: 'The transport stream ended in the middle of a TLS record.',
+  transportFailedDuringAuth: 'Authentication failed because the transport stream failed, see inner exception.',
+  readFailed: 'The read operation failed, see inner exception.',
+  writeFailed: 'The write operation failed, see inner exception.',
+  connectionFailed: 'The TLS connection failed, see inner exception.',
+  authFailed: 'Authentication failed, see inner exception.',
+  rejectedByCallback: 'The remote certificate was rejected by RemoteCertificateValidationCallback.',
+  invalidCertificate: (flags: string, reasons: string): string =>
+    `The remote certificate is invalid according to the validation procedure: ${flags} (${reasons})`,
+  readTimedOut: (ms: number): string => `The read operation timed out after ${ms} ms.`,
+  writeTimedOut: (ms: number): string => `The write operation timed out after ${ms} ms.`,
+  handshakeTimedOut: (ms: number): string => `The TLS handshake did not complete within ${ms} ms.`,
+  transportClosed: 'The transport is closed.',
+  transportClosedBeforeWrite: 'The transport closed before it took every write.',
+  notBytes: 'The inner stream delivered a chunk that is not bytes (objectMode).',
+  notReadWrite: 'The stream has to be read/write.',
+  keylogSink: 'keylog must be a writable stream or a function.',
+  bufferType: 'The buffer must be a Uint8Array.',
+  timeoutRange: 'Timeout must be -1 (infinite) or a positive number of milliseconds.',
+  applicationProtocols: 'applicationProtocols must be an array of non-empty strings.',
+  optionRefused: (name: string, why: string): string => `The ${name} option was refused: ${why}`,
+  invalidArgument: (name: string): string => `The argument '${name}' is not valid.`,
+  nullArgument: (name: string): string => `Value cannot be null. (Parameter '${name}')`,
+  outOfRange: (name: string): string =>
+    `Specified argument was out of the range of valid values. (Parameter '${name}')`,
+  disposed: "Cannot access a disposed object. Object name: 'SslDuplex'.",
+  aborted: 'The operation was aborted',
+  foreignAsyncResult:
+    'The parameter: asyncResult is not valid. Use the object returned from corresponding Begin async call.',
+  endedTwice: (end: string): string => `${end} can only be called once for each asynchronous operation.`,
+  endedEarly: (end: string): string =>
+    `${end} was called before the operation completed; call it from the AsyncCallback or after awaiting asyncWaitHandle.`,
+} as const;
+
 /** Base of every ssl-duplex error except the argument errors, which extend Node's TypeError/RangeError. */
 export class SslDuplexError extends Error {
   /** Stable across versions: match on it, not on the message. */
@@ -19,7 +72,7 @@ export class ArgumentError extends TypeError {
   readonly code: string = 'SSLD_ERR_ARGUMENT';
   /** The name of the offending parameter, as .NET's `ParamName`. */
   readonly paramName: string;
-  constructor(paramName: string, message = `The argument '${paramName}' is not valid.`, options?: { cause?: unknown }) {
+  constructor(paramName: string, message: string = Messages.invalidArgument(paramName), options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.paramName = paramName;
@@ -30,7 +83,7 @@ export class ArgumentError extends TypeError {
 export class ArgumentNullError extends ArgumentError {
   /** Stable across versions: match on it, not on the message. */
   override readonly code: string = 'SSLD_ERR_ARGUMENT_NULL';
-  constructor(paramName: string, message = `Value cannot be null. (Parameter '${paramName}')`) {
+  constructor(paramName: string, message: string = Messages.nullArgument(paramName)) {
     super(paramName, message);
   }
 }
@@ -41,10 +94,7 @@ export class ArgumentOutOfRangeError extends RangeError {
   readonly code: string = 'SSLD_ERR_ARGUMENT_OUT_OF_RANGE';
   /** The name of the offending parameter, as .NET's `ParamName`. */
   readonly paramName: string;
-  constructor(
-    paramName: string,
-    message = `Specified argument was out of the range of valid values. (Parameter '${paramName}')`,
-  ) {
+  constructor(paramName: string, message: string = Messages.outOfRange(paramName)) {
     super(message);
     this.name = new.target.name;
     this.paramName = paramName;
@@ -69,7 +119,7 @@ export class ObjectDisposedError extends InvalidOperationError {
   override readonly code: string = 'SSLD_ERR_OBJECT_DISPOSED';
   /** As .NET's `ObjectName`. */
   readonly objectName = 'SslDuplex';
-  constructor(message = "Cannot access a disposed object. Object name: 'SslDuplex'.") {
+  constructor(message: string = Messages.disposed) {
     super(message);
   }
 }
@@ -99,14 +149,16 @@ export class AuthenticationError extends SslDuplexError {
 export class AbortError extends Error {
   /** Node's code for an aborted operation. */
   readonly code = 'ABORT_ERR';
-  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
+  constructor(message: string = Messages.aborted, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'AbortError';
   }
 }
 
 /** True for every error class above, false for anything else. */
-export function isSslDuplexError(e: unknown): e is SslDuplexError | ArgumentError | ArgumentOutOfRangeError {
+export function isSslDuplexError(
+  e: unknown,
+): e is SslDuplexError | ArgumentError | ArgumentOutOfRangeError | AbortError {
   return (
     e instanceof SslDuplexError ||
     e instanceof ArgumentError ||
@@ -114,21 +166,3 @@ export function isSslDuplexError(e: unknown): e is SslDuplexError | ArgumentErro
     e instanceof AbortError
   );
 }
-
-/** Message texts shared by several call sites (from .NET's resource strings). */
-export const Messages = {
-  notAuthenticated: 'This operation is only allowed using a successfully authenticated context.',
-  nestedRead: 'This method may not be called when another read operation is pending.',
-  nestedWrite: 'This method may not be called when another write operation is pending.',
-  nestedAuth: 'This method may not be called when another authenticate operation is pending.',
-  alreadyShutdown: 'Write operations are not allowed after the channel was shutdown.',
-  reauth: 'This operation is not allowed on a security context that has already been authenticated.',
-  roleSwitch:
-    'Once authentication is attempted as the client or server, additional authentication attempts must use the same client or server role.',
-  noSeek: 'This stream does not support seek operations.',
-  eof: 'Received an unexpected EOF or 0 bytes from the transport stream.',
-  eofMidRecord: 'The transport stream ended in the middle of a TLS record.',
-  readFailed: 'The read operation failed, see inner exception.',
-  writeFailed: 'The write operation failed, see inner exception.',
-  authFailed: 'Authentication failed, see inner exception.',
-} as const;

@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 
-import { IOError, TimeoutError } from './errors';
+import { IOError, Messages, TimeoutError } from './errors';
 import type {
   CertificateWithKey,
   SslClientAuthenticationOptions,
@@ -127,7 +127,7 @@ function handshakeTimer(stream: SslDuplex, ms: number | undefined): void {
   if (limit <= 0) return;
   const timer = setTimeout(() => {
     if (!stream.isAuthenticated && !stream.destroyed) {
-      stream.destroy(new TimeoutError(`The TLS handshake did not complete within ${limit} ms.`));
+      stream.destroy(new TimeoutError(Messages.handshakeTimedOut(limit)));
     }
   }, limit);
   timer.unref();

@@ -1,6 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { checkServerIdentity, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
 import { SslPolicyErrors } from './enums';
+import { AuthenticationError, Messages } from './errors';
+import type { RemoteCertificateValidationCallback } from './options';
 
 /** The peer's certificate as the validation callback sees it, and what is wrong with it. */
 export class PeerVerdict {
@@ -96,4 +98,50 @@ export function authorizationErrorOf(flags: number, reasons: readonly string[]):
   if ((flags & SslPolicyErrors.RemoteCertificateChainErrors) !== 0 && reasons[0]) return reasons[0];
   if ((flags & SslPolicyErrors.RemoteCertificateNameMismatch) !== 0) return 'ERR_TLS_CERT_ALTNAME_INVALID';
   return 'NO_PEER_CERTIFICATE';
+}
+
+/** What the surface reports of the peer after the handshake (`authorized`, `authorizationError`). */
+export interface Verdict {
+  errors: number;
+  reason: string | null;
+}
+
+/** Before any handshake: nothing judged. */
+export const NO_VERDICT: Verdict = { errors: 0, reason: null };
+
+/**
+ * .NET's rule once TLS is done: a validation callback decides; without one, any flag fails. A
+ * server that did not ask for a client certificate has nothing to miss. Returns the flags the
+ * callback saw and the AuthenticationError to fail with, or null to accept.
+ */
+export function decide(
+  sender: object,
+  verdict: PeerVerdict,
+  isServer: boolean,
+  clientCertificateRequired: boolean,
+  validate: RemoteCertificateValidationCallback | undefined,
+): { errors: number; rejection: AuthenticationError | null } {
+  const errors =
+    isServer && !clientCertificateRequired && !verdict.hasCertificate && validate === undefined
+      ? SslPolicyErrors.None
+      : verdict.sslPolicyErrors;
+  if (validate !== undefined) {
+    try {
+      if (validate(sender, verdict.certificate, verdict.chain, errors) === true) return { errors, rejection: null };
+    } catch (err) {
+      return { errors, rejection: new AuthenticationError(Messages.rejectedByCallback, { cause: err }) };
+    }
+    return { errors, rejection: new AuthenticationError(Messages.rejectedByCallback) };
+  }
+  if (errors === SslPolicyErrors.None) return { errors, rejection: null };
+  const error = new AuthenticationError(
+    Messages.invalidCertificate(describePolicyErrors(errors), verdict.reasons.join('; ')),
+  ) as AuthenticationError & { sslPolicyErrors?: number };
+  error.sslPolicyErrors = errors;
+  return { errors, rejection: error };
+}
+
+/** The verdict the socket surface reports. */
+export function verdictOf(errors: number, reasons: readonly string[]): Verdict {
+  return { errors, reason: errors === SslPolicyErrors.None ? null : authorizationErrorOf(errors, reasons) };
 }

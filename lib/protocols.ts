@@ -1,6 +1,6 @@
 import type { SecureVersion } from 'node:tls';
 import { SslProtocols } from './enums';
-import { ArgumentError, NotSupportedError } from './errors';
+import { ArgumentError, Messages, NotSupportedError } from './errors';
 
 const order: Array<[number, SecureVersion]> = [
   [SslProtocols.Tls, 'TLSv1'],
@@ -30,7 +30,7 @@ export function toVersionRange(flags: number | undefined): { minVersion: SecureV
   }
   const enabled = order.filter(([flag]) => (flags & flag) !== 0);
   if (enabled.length === 0) {
-    throw new NotSupportedError('SSL 2.0 and SSL 3.0 are not supported.');
+    throw new NotSupportedError(Messages.sslV2V3);
   }
   return { minVersion: enabled[0]![1], maxVersion: enabled[enabled.length - 1]![1] };
 }

@@ -1,6 +1,6 @@
 import * as tls from 'node:tls';
 import { isIP } from 'node:net';
-import { ArgumentError, ArgumentNullError } from './errors';
+import { ArgumentError, ArgumentNullError, Messages } from './errors';
 import type { CertificateWithKey, SslClientAuthenticationOptions, SslServerAuthenticationOptions } from './options';
 import { toVersionRange } from './protocols';
 import { X509RevocationMode } from './enums';
@@ -76,7 +76,7 @@ export function secureContext(
     contexts.set(key, ctx);
     return ctx;
   } catch (err) {
-    throw new ArgumentError(paramName, `The ${paramName} option was refused: ${(err as Error).message}`, {
+    throw new ArgumentError(paramName, Messages.optionRefused(paramName, (err as Error).message), {
       cause: err,
     });
   }
@@ -85,7 +85,7 @@ export function secureContext(
 function checkProtocols(list: unknown): string[] | undefined {
   if (list === undefined || list === null) return undefined;
   if (!Array.isArray(list) || list.some((p) => typeof p !== 'string' || p.length === 0 || p.length > 255)) {
-    throw new ArgumentError('applicationProtocols', 'applicationProtocols must be an array of non-empty strings.');
+    throw new ArgumentError('applicationProtocols', Messages.applicationProtocols);
   }
   return list.length === 0 ? undefined : (list as string[]);
 }

@@ -71,7 +71,7 @@ export class Transport extends Duplex {
     } else if (chunk instanceof Uint8Array) {
       bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     } else {
-      this.destroy(new IOError('The inner stream delivered a chunk that is not bytes (objectMode).'));
+      this.destroy(new IOError(Messages.notBytes));
       return;
     }
     this.#records.feed(bytes);
@@ -93,7 +93,7 @@ export class Transport extends Duplex {
     if (!this.#innerEnded) this.#onEnd();
     // Writes still waiting for a 'drain' will never get one: they failed.
     if (this.#attached && this.#waitingForDrain.length > 0) {
-      this.destroy(new IOError('The transport closed before it took every write.'));
+      this.destroy(new IOError(Messages.transportClosedBeforeWrite));
     }
   };
 
@@ -201,7 +201,7 @@ export class Transport extends Duplex {
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
     this.#detach();
     if (!this.#leaveOpen) closeInner(this.#inner);
-    const closed = err ?? new IOError('The transport was closed.');
+    const closed = err ?? new IOError(Messages.transportClosed);
     const waiting = this.#waitingForDrain;
     this.#waitingForDrain = [];
     for (const w of waiting) w(closed);

@@ -1,4 +1,4 @@
-import { ArgumentError, ArgumentNullError, ArgumentOutOfRangeError } from './errors';
+import { ArgumentError, ArgumentNullError, ArgumentOutOfRangeError, Messages } from './errors';
 
 /**
  * Rules 3–5 of the contract's check order: buffer, then offset, then count. `count` undefined
@@ -6,7 +6,7 @@ import { ArgumentError, ArgumentNullError, ArgumentOutOfRangeError } from './err
  */
 export function checkBufferArguments(buffer: unknown, offset: unknown, count: unknown): number {
   if (buffer === null || buffer === undefined) throw new ArgumentNullError('buffer');
-  if (!(buffer instanceof Uint8Array)) throw new ArgumentError('buffer', 'The buffer must be a Uint8Array.');
+  if (!(buffer instanceof Uint8Array)) throw new ArgumentError('buffer', Messages.bufferType);
   if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0 || offset > buffer.length) {
     throw new ArgumentOutOfRangeError('offset');
   }
@@ -20,7 +20,7 @@ export function checkBufferArguments(buffer: unknown, offset: unknown, count: un
 /** `readTimeout`/`writeTimeout`: -1 (infinite) or a positive integer of milliseconds. */
 export function checkTimeout(value: unknown, paramName = 'value'): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value === 0 || value < -1) {
-    throw new ArgumentOutOfRangeError(paramName, 'Timeout must be -1 (infinite) or a positive number of milliseconds.');
+    throw new ArgumentOutOfRangeError(paramName, Messages.timeoutRange);
   }
   return value;
 }

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { selfSigned, type Identity } from '../../lib/pki';
+import { selfSigned, type Identity } from '../pki';
 
 /** Writes a self-signed certificate and its key: what `serve` makes in memory when given none. */
 export async function writeCertificate(

@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Writable } from 'node:stream';
 import { SslDuplex, SslProtocols, type IAsyncResult } from '../../lib';
-import { selfSigned } from '../../lib/pki';
+import { selfSigned } from '../pki';
 
 export interface DemoReport {
   protocol: string;

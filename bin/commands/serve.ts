@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import { pipeline } from 'node:stream';
 import { createServer, type CertificateWithKey, type SslDuplex } from '../../lib';
-import { selfSigned } from '../../lib/pki';
+import { selfSigned } from '../pki';
 import { alpnList, hostPort, readFile, UsageError } from './common';
 
 export interface ServeOptions {

@@ -1,4 +1,4 @@
-import { CertificateAuthority, selfSigned, type Identity } from '../../lib/pki';
+import { CertificateAuthority, selfSigned, type Identity } from '../../bin/pki';
 
 export interface Fixtures {
   ca: CertificateAuthority;

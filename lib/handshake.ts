@@ -1,0 +1,190 @@
+import type * as net from 'node:net';
+import * as tls from 'node:tls';
+import type { AuthRequest, Core } from './core';
+import { ArgumentError, AuthenticationError, InvalidOperationError, Messages } from './errors';
+import { checkAuthenticate, throwIfAborted, type Role } from './guards';
+import type {
+  RemoteCertificateValidationCallback,
+  SslClientAuthenticationOptions,
+  SslServerAuthenticationOptions,
+} from './options';
+import { Pending, type Done } from './pending';
+import { decide, judgePeer, verdictOf } from './policy';
+import { Session } from './session';
+import { Phase } from './state';
+import { prepareClient, prepareServer, secureContext } from './tls-options';
+
+/** Everything a handshake needs, checked and built before anything starts. */
+export interface HandshakePlan extends Omit<AuthRequest, 'pending' | 'seenPeer'> {
+  role: Role;
+  checkRevocation: boolean;
+  /** Client: the host name to check; server: '' until SNI says. */
+  targetHost: string;
+  /** Builds the TLS socket over the transport the core picked. */
+  create(transport: net.Socket, auth: AuthRequest): tls.TLSSocket;
+}
+
+function validationCallback(
+  core: Core,
+  fromOptions: RemoteCertificateValidationCallback | undefined,
+): RemoteCertificateValidationCallback | undefined {
+  if (fromOptions === undefined || fromOptions === null) return core.ctorValidation;
+  if (typeof fromOptions !== 'function') throw new ArgumentError('remoteCertificateValidationCallback');
+  if (core.ctorValidation !== undefined) throw new InvalidOperationError(Messages.validationCallbackSet);
+  return fromOptions;
+}
+
+/** The client's synchronous checks (contract §4–5 order after the arguments); nothing starts. */
+export function planClient(
+  core: Core,
+  options: SslClientAuthenticationOptions,
+  signal: AbortSignal | undefined,
+): HandshakePlan {
+  checkAuthenticate(core, 'client');
+  const validate = validationCallback(core, options.remoteCertificateValidationCallback);
+  if (options.localCertificateSelectionCallback && core.ctorSelection) {
+    throw new InvalidOperationError(Messages.selectionCallbackSet);
+  }
+  const select = options.localCertificateSelectionCallback ?? core.ctorSelection;
+  const candidates = options.clientCertificates ?? [];
+  const chosen = select ? select(core.face, options.targetHost, candidates, null, []) : candidates[0];
+  const prepared = prepareClient(options, chosen);
+  throwIfAborted(signal);
+  // A client follows the server's renegotiation requests unless told not to (.NET's default).
+  const renegotiate = options.allowRenegotiation !== false;
+  return {
+    role: 'client',
+    validate,
+    clientCertificateRequired: false,
+    localCertificate: chosen ?? null,
+    checkRevocation: prepared.checkRevocation,
+    targetHost: prepared.targetHost,
+    create(transport, auth) {
+      const connectOptions: tls.ConnectionOptions = {
+        socket: transport,
+        secureContext: prepared.secureContext,
+        // Verification is ours, after the handshake, like .NET (see policy.ts).
+        rejectUnauthorized: false,
+        // Node calls this with the detailed certificate when the chain verified; keep it for judgePeer.
+        checkServerIdentity: (_host, cert) => {
+          auth.seenPeer = cert as tls.DetailedPeerCertificate;
+          return undefined;
+        },
+      };
+      if (prepared.servername !== undefined) connectOptions.servername = prepared.servername;
+      if (prepared.alpn !== undefined) connectOptions.ALPNProtocols = prepared.alpn;
+      const socket = tls.connect(connectOptions);
+      if (!renegotiate) socket.disableRenegotiation();
+      return socket;
+    },
+  };
+}
+
+/** The server's synchronous checks; nothing starts. */
+export function planServer(
+  core: Core,
+  options: SslServerAuthenticationOptions,
+  signal: AbortSignal | undefined,
+): HandshakePlan {
+  checkAuthenticate(core, 'server');
+  const validate = validationCallback(core, options.remoteCertificateValidationCallback);
+  const prepared = prepareServer(options);
+  throwIfAborted(signal);
+  const select = options.serverCertificateSelectionCallback;
+  // .NET 7+: a server refuses client-initiated renegotiation unless asked to allow it.
+  const renegotiate = options.allowRenegotiation === true;
+  return {
+    role: 'server',
+    validate,
+    clientCertificateRequired: prepared.requestCert,
+    localCertificate: options.serverCertificate ?? null,
+    checkRevocation: prepared.checkRevocation,
+    targetHost: '',
+    create(transport, auth) {
+      const serverOptions: tls.TLSSocketOptions = {
+        isServer: true,
+        secureContext: prepared.secureContext,
+        requestCert: prepared.requestCert,
+        rejectUnauthorized: false,
+      };
+      if (prepared.alpn !== undefined) serverOptions.ALPNProtocols = prepared.alpn;
+      if (typeof select === 'function') {
+        serverOptions.SNICallback = (servername, cb) => {
+          try {
+            core.targetHost = servername;
+            const certificate = select(core.face, servername);
+            if (certificate) auth.localCertificate = certificate;
+            cb(null, certificate ? secureContext(options, certificate, 'serverCertificate') : undefined);
+          } catch (err) {
+            cb(err as Error, undefined);
+          }
+        };
+      }
+      const socket = new tls.TLSSocket(transport, serverOptions);
+      if (!renegotiate) socket.disableRenegotiation();
+      return socket;
+    },
+  };
+}
+
+/** One start for both roles: the phase moves, TLS is built over the transport, and we wait. */
+export function startHandshake(
+  core: Core,
+  plan: HandshakePlan,
+  signal: AbortSignal | undefined,
+  done: Done<void>,
+): void {
+  core.transition(Phase.Authenticating);
+  core.role = plan.role;
+  core.checkRevocation = plan.checkRevocation;
+  core.targetHost = plan.targetHost;
+  const pending = new Pending<void>(done);
+  const auth: AuthRequest = {
+    pending,
+    validate: plan.validate,
+    clientCertificateRequired: plan.clientCertificateRequired,
+    localCertificate: plan.localCertificate,
+    seenPeer: undefined,
+  };
+  core.auth = auth;
+  let socket: tls.TLSSocket;
+  try {
+    socket = plan.create(core.transportForTls(), auth);
+  } catch (err) {
+    core.authFailed(new AuthenticationError(Messages.authFailed, { cause: err }));
+    return;
+  }
+  core.attach(socket);
+  socket.once(plan.role === 'client' ? 'secureConnect' : 'secure', () => secured(core, auth));
+  pending.abortWith(signal, (error) => core.authFailed(error));
+}
+
+/** TLS is done: judge the peer like .NET (after the handshake), then open the connection. */
+function secured(core: Core, auth: AuthRequest): void {
+  const socket = core.tls;
+  if (socket === null || core.auth !== auth || core.phase !== Phase.Authenticating) return;
+  const isServer = core.role === 'server';
+  if (isServer) core.targetHost = socket.servername || core.targetHost;
+  const verdict = judgePeer(socket, isServer, core.targetHost, auth.clientCertificateRequired, auth.seenPeer);
+  auth.seenPeer = undefined;
+  // The client sent its certificate only if the server asked (a CertificateRequest leaves the
+  // peer's signature algorithms behind).
+  const sent = isServer || (auth.localCertificate !== null && socket.getSharedSigalgs().length > 0);
+  core.session = new Session(
+    socket,
+    verdict,
+    sent ? auth.localCertificate : null,
+    isServer ? verdict.hasCertificate && auth.clientCertificateRequired : sent,
+  );
+  const { errors, rejection } = decide(core.face, verdict, isServer, auth.clientCertificateRequired, auth.validate);
+  core.verdict = verdictOf(errors, verdict.reasons);
+  if (rejection !== null) {
+    core.authFailed(rejection);
+    return;
+  }
+  if (core.phase !== Phase.Authenticating) return; // disposed from inside the callback
+  core.authenticated();
+  core.face.emit('secure');
+  if (!isServer) core.face.emit('secureConnect');
+  auth.pending.settle(null);
+}

@@ -1,0 +1,178 @@
+import { Messages, TimeoutError } from './errors';
+import { Pending, type Done } from './pending';
+
+/** Plaintext read ahead of any reader before TLS stops reading the transport. */
+const kReadAhead = 64 * 1024;
+
+/** An APM or promise read: where the plaintext goes, and who hears of it. */
+export class ReadOp extends Pending<number> {
+  constructor(
+    done: Done<number>,
+    readonly buffer: Uint8Array,
+    readonly offset: number,
+    readonly count: number,
+  ) {
+    super(done);
+  }
+}
+
+/** What the read half needs of the connection it serves. */
+export interface ReadHost {
+  /** The stream face's `push`: false asks for nothing more until its next `_read`. */
+  push(chunk: Buffer | null): boolean;
+  /** Starts or stops TLS reading the transport. */
+  flow(on: boolean): void;
+  /** Milliseconds an APM/promise read may wait; -1 for ever. */
+  readonly readTimeout: number;
+  /** The read cannot go on (a timeout): the connection faults with `error`. */
+  failed(error: unknown): void;
+}
+
+/**
+ * The one read slot. Plaintext from TLS queues here until somebody takes it: a pending APM/promise
+ * read first (copied into the caller's buffer), else the stream face (TLS's chunks, no copy). TLS
+ * reads the transport only while somebody waits or little is queued, so unread plaintext stays
+ * under kReadAhead plus one chunk.
+ */
+export class ReadHalf {
+  readonly #host: ReadHost;
+  #queue: Buffer[] = [];
+  #queued = 0;
+  #eof = false;
+  /** Authenticated and not failed: plaintext may be handed out. */
+  #open = false;
+  #flowing = false;
+  #op: ReadOp | null = null;
+  #streamWants = false;
+  #streamEnded = false;
+  #pumping = false;
+
+  constructor(host: ReadHost) {
+    this.#host = host;
+  }
+
+  /** The pending APM/promise read, if any. */
+  get op(): ReadOp | null {
+    return this.#op;
+  }
+
+  /** The stream face asked for data it has not been given yet. */
+  get streamWants(): boolean {
+    return this.#streamWants;
+  }
+
+  /** Authentication succeeded: hand out what arrives. */
+  open(): void {
+    this.#open = true;
+    this.#pump();
+  }
+
+  /** Plaintext from TLS. */
+  data(chunk: Buffer): void {
+    // The common case: the stream face is reading and nothing is queued.
+    if (this.#streamWants && this.#op === null && this.#queue.length === 0 && !this.#pumping) {
+      if (!this.#host.push(chunk)) this.#streamWants = false;
+      return;
+    }
+    this.#queue.push(chunk);
+    this.#queued += chunk.length;
+    this.#pump();
+  }
+
+  /** The peer's close_notify, or the transport's end: reads return 0 from now on. */
+  end(): void {
+    this.#eof = true;
+    this.#pump();
+  }
+
+  /** An APM/promise read; it completes at once when plaintext (or the end) is already here. */
+  start(op: ReadOp): void {
+    if (op.count === 0) {
+      op.settle(null, 0);
+      return;
+    }
+    this.#op = op;
+    this.#pump();
+    if (this.#op === op) {
+      const ms = this.#host.readTimeout;
+      op.expireAfter(ms, () => this.#host.failed(new TimeoutError(Messages.readTimedOut(ms))));
+    }
+  }
+
+  /** Withdraws `op` before it took anything (an abort): no byte is lost. */
+  cancel(op: ReadOp, error: unknown): void {
+    if (this.#op !== op) return;
+    this.#op = null;
+    this.#pump();
+    op.settle(error);
+  }
+
+  /** The stream face's `_read`. */
+  streamRead(): void {
+    this.#streamWants = true;
+    if (this.#open) this.#pump();
+  }
+
+  /** The connection faulted or was disposed: the pending read gets `error`, nothing more flows. */
+  fail(error: unknown): void {
+    this.#open = false;
+    const op = this.#op;
+    this.#op = null;
+    op?.settle(error);
+  }
+
+  #pump(): void {
+    if (this.#pumping || !this.#open) return;
+    this.#pumping = true;
+    try {
+      const queue = this.#queue;
+      const op = this.#op;
+      if (op !== null && (queue.length > 0 || this.#eof)) {
+        this.#op = null;
+        op.settle(null, this.#takeInto(op.buffer, op.offset, op.count));
+      }
+      while (this.#streamWants && this.#op === null && this.#open) {
+        const chunk = queue.shift();
+        if (chunk !== undefined) {
+          this.#queued -= chunk.length;
+          this.#streamWants = this.#host.push(chunk);
+        } else {
+          if (this.#eof && !this.#streamEnded) {
+            this.#streamEnded = true;
+            this.#streamWants = false;
+            this.#host.push(null);
+          }
+          break;
+        }
+      }
+      this.#flowControl();
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /** Stopping and restarting the transport for every read costs more than the read. */
+  #flowControl(): void {
+    if (!this.#open) return;
+    const flow = !this.#eof && (this.#op !== null || this.#streamWants || this.#queued < kReadAhead);
+    if (flow === this.#flowing) return;
+    this.#flowing = flow;
+    this.#host.flow(flow);
+  }
+
+  /** Copies queued plaintext into the caller's buffer; what does not fit stays queued. */
+  #takeInto(buffer: Uint8Array, offset: number, count: number): number {
+    const queue = this.#queue;
+    let n = 0;
+    while (n < count && queue.length > 0) {
+      const chunk = queue[0]!;
+      const take = Math.min(chunk.length, count - n);
+      buffer.set(take === chunk.length ? chunk : chunk.subarray(0, take), offset + n);
+      n += take;
+      if (take === chunk.length) queue.shift();
+      else queue[0] = chunk.subarray(take);
+    }
+    this.#queued -= n;
+    return n;
+  }
+}

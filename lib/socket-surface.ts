@@ -1,0 +1,264 @@
+import type { X509Certificate } from 'node:crypto';
+import type * as net from 'node:net';
+import type * as tls from 'node:tls';
+import { Duplex } from 'readable-stream';
+import type { Core } from './core';
+import { ArgumentOutOfRangeError } from './errors';
+import { throwIfNotAuthenticated } from './guards';
+import { Phase } from './state';
+
+/** Where an SslDuplex keeps its core: a symbol, so that it never meets a user's or a stream's name. */
+export const kCore = Symbol('ssl-duplex core');
+
+/** The members of `net.Socket` an inner stream may or may not have. */
+type SocketLike = Partial<
+  Pick<
+    net.Socket,
+    | 'setNoDelay'
+    | 'setKeepAlive'
+    | 'ref'
+    | 'unref'
+    | 'address'
+    | 'resetAndDestroy'
+    | 'remoteAddress'
+    | 'remotePort'
+    | 'remoteFamily'
+    | 'localAddress'
+    | 'localPort'
+    | 'localFamily'
+    | 'connecting'
+    | 'destroyed'
+  >
+>;
+
+/**
+ * The `net.Socket` / `tls.TLSSocket` surface of an SslDuplex, so that it drops in where Node code
+ * expects a socket (http, https, http2, undici, ws). Socket members go to the inner stream when it
+ * has them (a harmless no-op otherwise); TLS members ask the TLS socket, and never throw before
+ * the handshake.
+ */
+export abstract class SocketSurface extends Duplex {
+  /** @internal */
+  [kCore]!: Core;
+  #idleTimeout = 0;
+  // Cached once seen, like net.Socket's peer name: a closed socket no longer knows it, and error
+  // reports ('tlsClientError', logs) are written after the close.
+  #peer: { address?: string; port?: number; family?: string } = {};
+
+  get #inner(): SocketLike {
+    return this[kCore].inner as SocketLike;
+  }
+
+  get #tls(): tls.TLSSocket | null {
+    return this[kCore].tls;
+  }
+
+  /** Forwarded to the inner stream when it has it (a `net.Socket`); otherwise does nothing. */
+  setNoDelay(noDelay?: boolean): this {
+    this.#inner.setNoDelay?.(noDelay);
+    return this;
+  }
+  /** Forwarded to the inner stream when it has it; otherwise does nothing. */
+  setKeepAlive(enable?: boolean, initialDelay?: number): this {
+    this.#inner.setKeepAlive?.(enable, initialDelay);
+    return this;
+  }
+  /** Forwarded to the inner stream when it has it; otherwise does nothing. */
+  ref(): this {
+    this.#inner.ref?.();
+    return this;
+  }
+  /** Lets the process exit with this stream open: forwarded, and unrefs the idle timer. */
+  unref(): this {
+    this[kCore].idleTimer?.unref();
+    this.#inner.unref?.();
+    return this;
+  }
+
+  /**
+   * Like `net.Socket#setTimeout`: `'timeout'` after `ms` of no plaintext read or written; 0 turns it
+   * off. Nothing is closed: the listener decides. A negative or non-finite `ms` throws
+   * `ArgumentOutOfRangeError`.
+   */
+  setTimeout(ms: number, callback?: () => void): this {
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new ArgumentOutOfRangeError('ms');
+    const core = this[kCore];
+    if (core.idleTimer !== null) clearTimeout(core.idleTimer);
+    core.idleTimer = null;
+    this.#idleTimeout = ms;
+    if (ms === 0) {
+      if (callback) this.removeListener('timeout', callback);
+      return this;
+    }
+    if (callback) this.once('timeout', callback);
+    core.idleTimer = setTimeout(() => this.emit('timeout'), ms);
+    core.idleTimer.unref();
+    return this;
+  }
+
+  /** The idle timeout set by `setTimeout`, undefined when none. */
+  get timeout(): number | undefined {
+    return this.#idleTimeout === 0 ? undefined : this.#idleTimeout;
+  }
+
+  /** The inner socket's `address()`, `{}` when the inner stream has none. */
+  address(): net.AddressInfo | Record<string, never> {
+    const inner = this.#inner;
+    return (inner.address?.() as net.AddressInfo | undefined) ?? {};
+  }
+  /** From the inner stream (kept after it closes); undefined when it has none (an in-memory pair). */
+  get remoteAddress(): string | undefined {
+    return (this.#peer.address = this.#inner.remoteAddress ?? this.#peer.address);
+  }
+  /** From the inner stream, like `remoteAddress`. */
+  get remotePort(): number | undefined {
+    return (this.#peer.port = this.#inner.remotePort ?? this.#peer.port);
+  }
+  /** From the inner stream, like `remoteAddress`. */
+  get remoteFamily(): string | undefined {
+    return (this.#peer.family = this.#inner.remoteFamily ?? this.#peer.family);
+  }
+  /** From the inner stream; undefined when it has none. */
+  get localAddress(): string | undefined {
+    return this.#inner.localAddress;
+  }
+  /** From the inner stream; undefined when it has none. */
+  get localPort(): number | undefined {
+    return this.#inner.localPort;
+  }
+  /** From the inner stream; undefined when it has none. */
+  get localFamily(): string | undefined {
+    return this.#inner.localFamily;
+  }
+  /** Plaintext bytes received (like TLSSocket's, which counts cleartext). */
+  get bytesRead(): number {
+    return this[kCore].bytesRead;
+  }
+  /** Plaintext bytes handed to TLS. */
+  get bytesWritten(): number {
+    return this[kCore].bytesWritten;
+  }
+  /** True while the inner socket is still connecting (`connect()` before `'connect'`). */
+  get connecting(): boolean {
+    return this.#inner.connecting === true;
+  }
+  /** True until authenticated: connecting, or the handshake still running. */
+  get pending(): boolean {
+    const phase = this[kCore].phase;
+    return this.connecting || phase === Phase.Created || phase === Phase.Authenticating;
+  }
+  /** `net.Socket`'s states: `'opening'` until authenticated, then by which sides are still open. */
+  get readyState(): 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed' {
+    if (this.pending && !this.destroyed) return 'opening';
+    if (this.readable && this.writable) return 'open';
+    if (this.readable) return 'readOnly';
+    if (this.writable) return 'writeOnly';
+    return 'closed';
+  }
+  /** Ends the writable side (close_notify after the queued writes), then destroys. */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+  /**
+   * Closes the transport abruptly (a TCP RST when the inner stream is a socket) and disposes.
+   * When Node's native TLS owns the socket's handle (a connected net.Socket, authenticated),
+   * resetting it underneath TLS would crash the process, and TLSSocket refuses a reset too: the
+   * connection is then closed normally.
+   */
+  resetAndDestroy(): this {
+    const core = this[kCore];
+    const nativeTls = core.tls !== null && core.transport === null;
+    const inner = this.#inner;
+    if (!nativeTls && typeof inner.resetAndDestroy === 'function' && inner.destroyed !== true) inner.resetAndDestroy();
+    this.destroy();
+    return this;
+  }
+
+  /** Always true: what http servers and frameworks read to tell HTTPS (`req.socket.encrypted`). */
+  get encrypted(): true {
+    return true;
+  }
+  /** True when the peer's certificate passed validation with no `SslPolicyErrors`. */
+  get authorized(): boolean {
+    const core = this[kCore];
+    return core.phase === Phase.Authenticated && core.session?.remoteCertificate != null && core.verdict.errors === 0;
+  }
+  /** Node's name for why the peer is not authorized (e.g. `DEPTH_ZERO_SELF_SIGNED_CERT`), or null. */
+  get authorizationError(): string | null {
+    return this[kCore].verdict.reason;
+  }
+  /** The ALPN protocol, or false when none was negotiated (Node's convention). */
+  get alpnProtocol(): string | false {
+    const alpn = this[kCore].session?.alpn;
+    return alpn ? alpn : false;
+  }
+  /** Client: the SNI name sent; server: the one received; false when none. */
+  get servername(): string | false {
+    const host = this[kCore].targetHost;
+    return host === '' ? false : host;
+  }
+
+  /** `tls.TLSSocket#getPeerCertificate`: the peer's certificate as an object (with `issuerCertificate` links when `detailed`), `{}` before the handshake or when none. Never throws. */
+  getPeerCertificate(detailed?: boolean): tls.PeerCertificate | tls.DetailedPeerCertificate | Record<string, never> {
+    return this.#tls?.getPeerCertificate(detailed === true) ?? {};
+  }
+  /** The peer's certificate as an `X509Certificate`, undefined when none or not authenticated. Never throws. */
+  getPeerX509Certificate(): X509Certificate | undefined {
+    return this[kCore].session?.remoteCertificate ?? undefined;
+  }
+  /** `tls.TLSSocket#getCertificate`: this side's certificate as an object, null when none. Never throws. */
+  getCertificate(): tls.PeerCertificate | object | null {
+    return this.#tls?.getCertificate() ?? null;
+  }
+  /** This side's certificate as an `X509Certificate`, undefined when none. Never throws. */
+  getX509Certificate(): X509Certificate | undefined {
+    return this[kCore].session?.localCertificate ?? undefined;
+  }
+  /** `tls.TLSSocket#getCipher`: `{ name, standardName, version }`; undefined before the handshake. Never throws. */
+  getCipher(): tls.CipherNameAndProtocol | undefined {
+    return this.#tls?.getCipher();
+  }
+  /** `'TLSv1.3'`, `'TLSv1.2'`…; null before the handshake. Never throws. */
+  getProtocol(): string | null {
+    return this.#tls?.getProtocol() ?? null;
+  }
+  /** The TLS session (for `session` resumption by a later client), undefined when none. Never throws. */
+  getSession(): Buffer | undefined {
+    return this.#tls?.getSession();
+  }
+  /** The session ticket (client, TLS 1.2), undefined when none. Never throws. */
+  getTLSTicket(): Buffer | undefined {
+    return this.#tls?.getTLSTicket();
+  }
+  /** True when the handshake resumed a session. Never throws. */
+  isSessionReused(): boolean {
+    return this.#tls?.isSessionReused() === true;
+  }
+  /** Client: the key exchange's group and size, e.g. `{ type: 'ECDH', name: 'X25519', size: 253 }`; `{}` on a server, null before. Never throws. */
+  getEphemeralKeyInfo(): tls.EphemeralKeyInfo | object | null {
+    return this.#tls?.getEphemeralKeyInfo() ?? null;
+  }
+  /** The signature algorithms both ends support, `[]` before the handshake. Never throws. */
+  getSharedSigalgs(): string[] {
+    return this.#tls?.getSharedSigalgs() ?? [];
+  }
+  /** The last Finished message this side sent (channel binding), undefined before the handshake. Never throws. */
+  getFinished(): Buffer | undefined {
+    return this.#tls?.getFinished();
+  }
+  /** The last Finished message received, undefined before the handshake. Never throws. */
+  getPeerFinished(): Buffer | undefined {
+    return this.#tls?.getPeerFinished();
+  }
+  /**
+   * RFC 5705 keying material. `ObjectDisposedError` or a stored fault, then `InvalidOperationError`
+   * before authentication; Node's own `RangeError`/`TypeError` for bad arguments.
+   */
+  exportKeyingMaterial(length: number, label: string, context?: Buffer): Buffer {
+    const core = this[kCore];
+    throwIfNotAuthenticated(core);
+    return core.tls!.exportKeyingMaterial(length, label, context as Buffer);
+  }
+}

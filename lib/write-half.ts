@@ -1,0 +1,172 @@
+import type { TLSSocket } from 'node:tls';
+import { InvalidOperationError, IOError, Messages, TimeoutError } from './errors';
+import { Pending, type Done } from './pending';
+
+/** Batches up to this size are copied into one buffer: one TLS write, records filled. */
+const kCoalesce = 64 * 1024;
+
+/** A write from any face. `chunks === null` is the stream face's `end()`: close_notify. */
+export class WriteOp extends Pending<void> {
+  constructor(
+    done: Done<void>,
+    readonly chunks: Uint8Array[] | null,
+    /** A stream-face write: queued before authentication, refused after shutdown. */
+    readonly stream: boolean,
+  ) {
+    super(done);
+  }
+}
+
+/** What the write half needs of the connection it serves. */
+export interface WriteHost {
+  /** The TLS socket, or null before the handshake started. */
+  readonly tls: TLSSocket | null;
+  /** Milliseconds a write may wait; -1 for ever. */
+  readonly writeTimeout: number;
+  /** Plaintext handed to TLS (bytesWritten, the idle timer). */
+  wrote(bytes: number): void;
+  /** A write failed or timed out: TLS's record sequence is broken, the connection faults. */
+  failed(error: unknown): void;
+}
+
+/**
+ * The one write slot, shared by the APM, promise and stream faces. One write at a time goes to
+ * TLS and completes on TLS's own callback, i.e. when its records have been handed to the
+ * transport (as a `net.Socket` write does), so the caller may reuse its buffer and a
+ * `destroy()` in the callback loses nothing. Small stream writes stay cheap because the stream
+ * face buffers behind the one in flight and hands them over together (`_writev`): one TLS write
+ * and one callback round for the lot.
+ */
+export class WriteHalf {
+  readonly #host: WriteHost;
+  /** The write TLS holds. */
+  #inFlight: WriteOp | null = null;
+  /** A stream write or `end()` waiting for authentication or for the write in flight. */
+  #waiting: WriteOp | null = null;
+  /** close_notify being sent (`shutdownAsync()` or `end()`). */
+  #closing: Pending<void>[] = [];
+  #shutdown = false;
+  #open = false;
+  readonly #onWritten = (err?: Error | null): void => this.#written(err);
+
+  constructor(host: WriteHost) {
+    this.#host = host;
+  }
+
+  /** A write is in flight or waiting (rule 7). */
+  get busy(): boolean {
+    return this.#inFlight !== null || this.#waiting !== null;
+  }
+
+  /** The stream face has a write, an `end()` or a close_notify outstanding here. */
+  get streamBusy(): boolean {
+    return this.#inFlight?.stream === true || this.#waiting !== null || this.#closing.length > 0;
+  }
+
+  /** close_notify was sent or is being sent. */
+  get shutdown(): boolean {
+    return this.#shutdown;
+  }
+
+  /** Authentication succeeded: what waited goes now. */
+  open(): void {
+    this.#open = true;
+    this.#next();
+  }
+
+  /** Hands `op` to TLS now, or once authentication or the write ahead of it completes. */
+  submit(op: WriteOp): void {
+    if (!this.#open || this.#inFlight !== null) this.#waiting = op;
+    else this.#send(op);
+  }
+
+  /** `shutdownAsync()`: close_notify after the write in flight, if any. */
+  shutdownNow(pending: Pending<void>): void {
+    this.#shutdown = true;
+    const socket = this.#host.tls;
+    if (socket === null || socket.writableFinished) {
+      pending.settle(null);
+      return;
+    }
+    this.#closing.push(pending);
+    socket.end((err?: Error | null) => {
+      if (err) this.#host.failed(new IOError(Messages.writeFailed, { cause: err }));
+      this.#closing = this.#closing.filter((p) => p !== pending);
+      pending.settle(null);
+    });
+  }
+
+  /** The TLS socket closed: a write it still held can never complete. */
+  transportClosed(): void {
+    if (this.#inFlight !== null) {
+      this.#host.failed(new IOError(Messages.writeFailed, { cause: new Error(Messages.transportClosed) }));
+    }
+  }
+
+  /** The connection faulted or was disposed: everything outstanding gets `error`. */
+  fail(error: unknown): void {
+    this.#open = false;
+    const ops = [this.#inFlight, this.#waiting, ...this.#closing];
+    this.#inFlight = null;
+    this.#waiting = null;
+    this.#closing = [];
+    for (const pending of ops) pending?.settle(error);
+  }
+
+  #next(): void {
+    const op = this.#waiting;
+    if (op !== null && this.#open && this.#inFlight === null) {
+      this.#waiting = null;
+      this.#send(op);
+    }
+  }
+
+  #send(op: WriteOp): void {
+    const chunks = op.chunks;
+    if (chunks === null) {
+      if (this.#shutdown) op.settle(null);
+      else this.shutdownNow(op);
+      return;
+    }
+    if (op.stream && this.#shutdown) {
+      op.settle(new InvalidOperationError(Messages.alreadyShutdown));
+      return;
+    }
+    this.#inFlight = op;
+    const socket = this.#host.tls;
+    if (socket === null || socket.destroyed || !socket.writable) {
+      this.#host.failed(new IOError(Messages.writeFailed, { cause: new Error(Messages.transportClosed) }));
+      return;
+    }
+    let bytes = 0;
+    for (const c of chunks) bytes += c.length;
+    if (chunks.length === 1) {
+      socket.write(chunks[0]!, this.#onWritten);
+    } else if (bytes <= kCoalesce) {
+      socket.write(Buffer.concat(chunks, bytes), this.#onWritten);
+    } else {
+      socket.cork();
+      const last = chunks.length - 1;
+      for (let i = 0; i < last; i++) socket.write(chunks[i]!);
+      socket.write(chunks[last]!, this.#onWritten);
+      socket.uncork();
+    }
+    this.#host.wrote(bytes);
+    if (this.#inFlight === op) {
+      const ms = this.#host.writeTimeout;
+      op.expireAfter(ms, () => this.#host.failed(new TimeoutError(Messages.writeTimedOut(ms))));
+    }
+  }
+
+  #written(err?: Error | null): void {
+    const op = this.#inFlight;
+    if (op === null) return; // failed meanwhile: already settled
+    if (err) {
+      this.#host.failed(new IOError(Messages.writeFailed, { cause: err }));
+      return;
+    }
+    this.#inFlight = null;
+    op.settle(null);
+    this.#next();
+  }
+}
