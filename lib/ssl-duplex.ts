@@ -1,8 +1,7 @@
-import type { X509Certificate } from 'node:crypto';
 import { AsyncResult, type AsyncCallback, type IAsyncResult } from './async-result';
 import { apmArguments, clientOptions, serverOptions, signalOf } from './auth-args';
 import { Core, forwardedEvents } from './core';
-import { ArgumentError, ArgumentNullError, InvalidOperationError, Messages, NotSupportedError } from './errors';
+import { ArgumentError, ArgumentNullError, Messages } from './errors';
 import { checkRead, checkShutdown, checkWrite, throwIfAborted, throwIfUnusable, unusable } from './guards';
 import { planClient, planServer, startHandshake } from './handshake';
 import type {
@@ -15,8 +14,8 @@ import type {
 } from './options';
 import { Pending, type Done } from './pending';
 import { ReadOp } from './read-half';
-import type { Session } from './session';
-import { kCore, SocketSurface } from './socket-surface';
+import { DotnetProperties } from './dotnet-properties';
+import { kCore } from './socket-surface';
 import { Phase } from './state';
 import type { InnerStream } from './transport';
 import { checkTimeout } from './validation';
@@ -63,7 +62,7 @@ function checkInnerStream(innerStream: InnerStream): void {
  * order; I/O outcomes arrive later through `end*`, the promise, or (only while the stream face is
  * in use) `'error'`.
  */
-export class SslDuplex extends SocketSurface {
+export class SslDuplex extends DotnetProperties {
   constructor(innerStream: InnerStream, options?: SslDuplexOptions);
   constructor(
     innerStream: InnerStream,
@@ -409,154 +408,5 @@ export class SslDuplex extends SocketSurface {
   override _destroy(error: Error | null, cb: (error: Error | null) => void): void {
     this[kCore].faceDestroyed(error);
     cb(error);
-  }
-
-  // ──────────────────────────────────────── .NET properties ────────────────────────────────────────
-
-  /** True once authentication succeeded, until a fault or dispose. Never throws. */
-  get isAuthenticated(): boolean {
-    return this[kCore].phase === Phase.Authenticated;
-  }
-  /** Same as `isAuthenticated` (every suite offered encrypts). Never throws. */
-  get isEncrypted(): boolean {
-    return this.isAuthenticated;
-  }
-  /** Same as `isAuthenticated` (every suite offered signs). Never throws. */
-  get isSigned(): boolean {
-    return this.isAuthenticated;
-  }
-  /** True once authentication as the server was attempted. Never throws. */
-  get isServer(): boolean {
-    return this[kCore].role === 'server';
-  }
-  /** True when both ends presented a certificate that was accepted. Never throws. */
-  get isMutuallyAuthenticated(): boolean {
-    return this.isAuthenticated && this[kCore].session?.mutual === true;
-  }
-  /** True while authenticated. Never throws. */
-  get canRead(): boolean {
-    return this.isAuthenticated;
-  }
-  /** True while authenticated and not shut down. Never throws. */
-  get canWrite(): boolean {
-    return this.isAuthenticated && !this[kCore].shutdown;
-  }
-  /** Always false. */
-  get canSeek(): boolean {
-    return false;
-  }
-  /** Always true: `readTimeout` and `writeTimeout` apply. */
-  get canTimeout(): boolean {
-    return true;
-  }
-  /** As given to the constructor. Never throws. */
-  get leaveInnerStreamOpen(): boolean {
-    return this[kCore].leaveInnerStreamOpen;
-  }
-  /** The stream TLS runs over, as given to the constructor. Never throws. */
-  get innerStream(): InnerStream {
-    return this[kCore].inner;
-  }
-  /** Client: the host it authenticated against; server: the SNI name the client sent ('' if none). */
-  get targetHostName(): string {
-    return this[kCore].targetHost;
-  }
-  /** True when authentication checked revocation (CRLs given, or the .NET overload asked). Never throws. */
-  get checkCertRevocationStatus(): boolean {
-    return this[kCore].checkRevocation;
-  }
-
-  /**
-   * Milliseconds a read may wait, `-1` (default) for ever; a read that outlives it fails with
-   * `TimeoutError` and faults the stream. Setting 0 or less than -1 throws `ArgumentOutOfRangeError`.
-   */
-  get readTimeout(): number {
-    return this[kCore].readTimeout;
-  }
-  /** Throws `ArgumentOutOfRangeError` for 0, less than -1, or not an integer. */
-  set readTimeout(value: number) {
-    this[kCore].readTimeout = checkTimeout(value);
-  }
-  /** Like `readTimeout`, for writes: a write not handed to the transport in time faults the stream. */
-  get writeTimeout(): number {
-    return this[kCore].writeTimeout;
-  }
-  /** Throws `ArgumentOutOfRangeError` for 0, less than -1, or not an integer. */
-  set writeTimeout(value: number) {
-    this[kCore].writeTimeout = checkTimeout(value);
-  }
-
-  /** .NET's check for these properties: the negotiated session, which the validation callback already sees. */
-  #session(): Session {
-    const core = this[kCore];
-    throwIfUnusable(core);
-    if (core.session === null) throw new InvalidOperationError(Messages.notAuthenticated);
-    return core.session;
-  }
-
-  /** The negotiated `SslProtocols` flag. Before authentication: `InvalidOperationError`. */
-  get sslProtocol(): number {
-    return this.#session().protocol;
-  }
-  /** The suite's bulk cipher as a `CipherAlgorithmType`. Before authentication: `InvalidOperationError`. */
-  get cipherAlgorithm(): number {
-    return this.#session().cipher.cipherAlgorithm;
-  }
-  /** The bulk cipher's key size in bits. Before authentication: `InvalidOperationError`. */
-  get cipherStrength(): number {
-    return this.#session().cipher.cipherStrength;
-  }
-  /** The suite's hash as a `HashAlgorithmType`. Before authentication: `InvalidOperationError`. */
-  get hashAlgorithm(): number {
-    return this.#session().cipher.hashAlgorithm;
-  }
-  /** The hash's size in bits. Before authentication: `InvalidOperationError`. */
-  get hashStrength(): number {
-    return this.#session().cipher.hashStrength;
-  }
-  /** The key exchange as an `ExchangeAlgorithmType`. Before authentication: `InvalidOperationError`. */
-  get keyExchangeAlgorithm(): number {
-    return this.#session().cipher.keyExchangeAlgorithm;
-  }
-  /** The key exchange's size in bits (curve or modulus). Before authentication: `InvalidOperationError`. */
-  get keyExchangeStrength(): number {
-    return this.#session().cipher.keyExchangeStrength;
-  }
-  /** The IANA name of the suite, e.g. `TLS_AES_128_GCM_SHA256`. Before authentication: `InvalidOperationError`. */
-  get negotiatedCipherSuite(): string {
-    return this.#session().cipher.suite;
-  }
-  /** The ALPN protocol, `''` when none was negotiated. Before authentication: `InvalidOperationError`. */
-  get negotiatedApplicationProtocol(): string {
-    return this.#session().alpn;
-  }
-  /** The peer's certificate, null if it sent none. Before authentication: `InvalidOperationError`. */
-  get remoteCertificate(): X509Certificate | null {
-    return this.#session().remoteCertificate;
-  }
-  /** The certificate this side presented, null if none. Before authentication: `InvalidOperationError`. */
-  get localCertificate(): X509Certificate | null {
-    return this.#session().localCertificate;
-  }
-
-  /** Not seekable: always throws `NotSupportedError`. */
-  get length(): number {
-    throw new NotSupportedError(Messages.noSeek);
-  }
-  /** Not seekable: getting or setting throws `NotSupportedError`. */
-  get position(): number {
-    throw new NotSupportedError(Messages.noSeek);
-  }
-  /** Always throws `NotSupportedError`. */
-  set position(_value: number) {
-    throw new NotSupportedError(Messages.noSeek);
-  }
-  /** Not seekable: throws `NotSupportedError`. */
-  seek(_offset: number, _origin?: unknown): number {
-    throw new NotSupportedError(Messages.noSeek);
-  }
-  /** Not seekable: throws `NotSupportedError`. */
-  setLength(_value: number): void {
-    throw new NotSupportedError(Messages.noSeek);
   }
 }

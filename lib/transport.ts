@@ -219,6 +219,8 @@ export class Transport extends Duplex {
     inner.removeListener('error', this.#onError);
     inner.removeListener('drain', this.#onDrain);
     inner.pause();
+    // A stream already destroyed is nothing to hand back, but its pending 'error' must not escape.
+    if (inner.destroyed === true) inner.on('error', ignore);
   }
 }
 
@@ -228,9 +230,10 @@ export class Transport extends Duplex {
  * reads cannot hold the stream open for long.
  */
 export function closeInner(inner: InnerStream): void {
-  if (inner.destroyed === true) return;
-  // Errors after we let go (a reset while ending) must not become uncaught exceptions.
+  // Errors after we let go must not become uncaught exceptions: a reset while ending, or an error
+  // the stream was destroyed with a moment ago and has not emitted yet (it emits on the next tick).
   inner.on('error', ignore);
+  if (inner.destroyed === true) return;
   const destroy = (): void => {
     clearTimeout(timer);
     try {

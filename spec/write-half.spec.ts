@@ -1,0 +1,137 @@
+import { expect } from 'chai';
+import * as sinon from 'sinon';
+import { once } from 'node:events';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { connect, createServer, ObjectDisposedError } from '../lib';
+import { fixtures } from './helpers/fixtures';
+import { authenticatedPair, readAll, tick } from './helpers/pairs';
+
+const MiB = 1 << 20;
+
+/** Writes `count` blocks of `size` with write(); counts each callback's calls. */
+function writeMany(
+  stream: { write(chunk: Buffer, cb: (err?: Error | null) => void): boolean },
+  count: number,
+  size: number,
+): { calls: number[]; errors: unknown[] } {
+  const calls = new Array<number>(count).fill(0);
+  const errors: unknown[] = [];
+  const block = Buffer.alloc(size, 0x61);
+  for (let i = 0; i < count; i++) {
+    stream.write(block, (err) => {
+      calls[i]!++;
+      if (err) errors.push(err);
+    });
+  }
+  return { calls, errors };
+}
+
+describe('the write slot (write-half.ts, contract §4, §7)', function () {
+  this.timeout(30000);
+
+  for (const transport of ['memory', 'tcp'] as const) {
+    it(`every write() callback is called exactly once when disposed with 64 MiB held by a peer that does not read (${transport})`, async () => {
+      const [client, server] = await authenticatedPair({ transport });
+      const { calls, errors } = writeMany(client, 64, MiB);
+      await tick(100);
+      expect(calls.filter((c) => c > 0).length, 'some writes are still held').to.be.lessThan(64);
+      client.dispose();
+      await tick(100);
+      expect(calls).to.deep.equal(new Array(64).fill(1));
+      expect(errors.length).to.be.greaterThan(0);
+      for (const e of errors) expect(e).to.be.instanceOf(ObjectDisposedError);
+      server.dispose();
+    });
+  }
+
+  it('tls.TLSSocket in the same situation calls all 64 too (the behaviour matched above)', async () => {
+    const pki = await fixtures();
+    const server = tls.createServer({ cert: pki.server.cert, key: pki.server.key }, (s) => s.pause());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const socket = tls.connect({
+      port: (server.address() as net.AddressInfo).port,
+      host: '127.0.0.1',
+      ca: pki.ca.cert,
+      servername: 'localhost',
+    });
+    socket.on('error', () => undefined);
+    await once(socket, 'secureConnect');
+    const { calls } = writeMany(socket, 64, MiB);
+    await tick(100);
+    socket.destroy();
+    await tick(100);
+    expect(calls).to.deep.equal(new Array(64).fill(1));
+    server.close();
+  });
+
+  for (const transport of ['memory', 'tcp'] as const) {
+    for (const size of [5, 100_000]) {
+      it(`a write's callback comes once its bytes reached the transport: destroy() inside it loses nothing (${transport}, ${size} B)`, async () => {
+        const [client, server] = await authenticatedPair({ transport });
+        server.write(Buffer.alloc(size, 7), () => server.destroy());
+        const got = await readAll(client);
+        expect(got.length).to.equal(size);
+        client.dispose();
+      });
+    }
+  }
+
+  it("a write queued before the handshake calls back after 'secureConnect', never before", async () => {
+    const pki = await fixtures();
+    const received: Buffer[] = [];
+    const server = createServer({ cert: pki.server.cert, key: pki.server.key }, (s) =>
+      s.on('data', (d: Buffer) => received.push(d)),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = connect({
+      port: (server.address() as net.AddressInfo).port,
+      host: '127.0.0.1',
+      servername: 'localhost',
+      ca: pki.ca.cert,
+    });
+    const order: string[] = [];
+    client.on('secureConnect', () => order.push('secureConnect'));
+    client.write('queued', () => order.push('callback'));
+    await once(client, 'secureConnect');
+    await tick(100);
+    expect(order).to.deep.equal(['secureConnect', 'callback']);
+    expect(Buffer.concat(received).toString()).to.equal('queued');
+    client.destroy();
+    server.close();
+  });
+
+  it('small writes buffered behind the one in flight go to TLS together: 256 writes, a handful of TLS writes', async () => {
+    const [client, server] = await authenticatedPair({ transport: 'tcp' });
+    const spy = sinon.spy(tls.TLSSocket.prototype, 'write');
+    try {
+      const { calls } = writeMany(client, 256, 256);
+      client.end();
+      const got = await readAll(server);
+      expect(got.length).to.equal(256 * 256);
+      expect(calls).to.deep.equal(new Array(256).fill(1));
+      expect(spy.callCount).to.be.within(1, 8);
+    } finally {
+      spy.restore();
+      server.dispose();
+    }
+  });
+
+  it('a failed write faults the stream: later operations rethrow that same error', async () => {
+    const [client, server, inner] = await authenticatedPair();
+    // The transport refuses writes from now on, as a socket reset by its peer does.
+    (inner as unknown as { write: () => never }).write = () => {
+      throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE', syscall: 'write' });
+    };
+    const e = await client.writeAsync(Buffer.from('x')).catch((err: unknown) => err);
+    expect(e).to.have.property('code', 'SSLD_ERR_IO');
+    expect(() => client.beginRead(new Uint8Array(1), 0, 1))
+      .to.throw()
+      .that.equals(e);
+    expect(() => client.beginWrite(new Uint8Array(1), 0, 1))
+      .to.throw()
+      .that.equals(e);
+    server.dispose();
+    client.dispose();
+  });
+});
