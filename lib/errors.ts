@@ -20,6 +20,8 @@ export const Messages = {
     "The 'RemoteCertificateValidationCallback' option was already set in the SslStream constructor.",
   selectionCallbackSet: "The 'LocalCertificateSelectionCallback' option was already set in the SslStream constructor.",
   noSeek: 'This stream does not support seek operations.',
+  illegalTransition: (from: string, to: string): string =>
+    `ssl-duplex internal error: illegal transition ${from} → ${to}`,
   sslV2V3: 'SSL 2.0 and SSL 3.0 are not supported.',
   eof: 'Received an unexpected EOF or 0 bytes from the transport stream.',
   eofMidRecord: 'The transport stream ended in the middle of a TLS record.',

@@ -1,3 +1,5 @@
+import { Messages } from './errors';
+
 /**
  * The life of an SslDuplex. The read side's end of stream and the write side's shutdown are
  * tracked beside it (each direction ends on its own); everything else is this one value.
@@ -27,6 +29,6 @@ const legal: Record<Phase, readonly Phase[]> = {
 
 /** Asserts an internal invariant: a transition the table does not allow is a bug in this library. */
 export function nextPhase(from: Phase, to: Phase): Phase {
-  if (!legal[from].includes(to)) throw new Error(`ssl-duplex internal error: illegal transition ${from} → ${to}`);
+  if (!legal[from].includes(to)) throw new Error(Messages.illegalTransition(from, to));
   return to;
 }

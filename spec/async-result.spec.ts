@@ -1,6 +1,12 @@
 import { expect } from 'chai';
 import * as sinon from 'sinon';
-import { ArgumentError, ArgumentNullError, InvalidOperationError, type IAsyncResult } from '../lib';
+import {
+  ArgumentError,
+  ArgumentNullError,
+  InvalidOperationError,
+  ObjectDisposedError,
+  type IAsyncResult,
+} from '../lib';
 import { authenticatedPair, tick } from './helpers/pairs';
 
 describe('IAsyncResult (contract §3)', () => {
@@ -49,7 +55,7 @@ describe('IAsyncResult (contract §3)', () => {
     client.dispose();
     await ar.asyncWaitHandle; // would throw here if it rejected
     expect(ar.isCompleted).to.equal(true);
-    expect(() => client.endRead(ar)).to.throw(InvalidOperationError);
+    expect(() => client.endRead(ar)).to.throw(ObjectDisposedError);
     server.dispose();
   });
 

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { fixtures } from './helpers/fixtures';
 import { authenticatedPair, readExactly, sslPair, tick } from './helpers/pairs';
 import { TimeoutError } from '../lib';
 
@@ -87,8 +86,6 @@ describe('cancellation and timeouts (contract §4, §6)', () => {
   });
 
   it('no timer is left behind when no timeout is set', async () => {
-    const pki = await fixtures();
-    void pki;
     const [client, server] = await authenticatedPair();
     const before = (process as unknown as { getActiveResourcesInfo(): string[] })
       .getActiveResourcesInfo()

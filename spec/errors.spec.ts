@@ -12,7 +12,13 @@ import {
   ObjectDisposedError,
   SslDuplexError,
   TimeoutError,
+  SslDuplex,
 } from '../lib';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { duplexPair } from 'node:stream';
+import { Messages } from '../lib/errors';
+import { authenticatedPair } from './helpers/pairs';
 
 describe('errors (contract §1)', () => {
   const table: Array<[string, () => Error, Function, string | undefined]> = [
@@ -61,5 +67,56 @@ describe('errors (contract §1)', () => {
     expect(e.name).to.equal('AbortError');
     expect(e.code).to.equal('ABORT_ERR');
     expect(e.cause).to.equal('why');
+  });
+});
+
+describe('error messages say what failed (errors.ts)', function () {
+  this.timeout(20000);
+
+  it("isSslDuplexError's type guard covers AbortError, which it returns true for", () => {
+    type Guarded = typeof isSslDuplexError extends (e: unknown) => e is infer T ? T : never;
+    // Compile-time half: this line does not type-check if the guard leaves AbortError out.
+    const covered: AbortError extends Guarded ? true : false = true;
+    expect(covered).to.equal(true);
+    expect(isSslDuplexError(new AbortError())).to.equal(true);
+  });
+
+  it('a transport whose write throws during the handshake → IOError with that cause, not "unexpected EOF"', async () => {
+    const [a] = duplexPair();
+    const boom = new Error('the transport refused the write');
+    (a as unknown as { write: () => never }).write = () => {
+      throw boom;
+    };
+    const client = new SslDuplex(a);
+    const e = await client.authenticateAsClientAsync('localhost').catch((err: unknown) => err);
+    expect(e).to.be.instanceOf(IOError);
+    expect((e as IOError).cause).to.equal(boom);
+    expect((e as IOError).message).to.not.equal(Messages.eof);
+    client.dispose();
+  });
+
+  it('a write that fails after the handshake names the write, never the read', async () => {
+    const [client, server, inner] = await authenticatedPair();
+    (inner as unknown as { write: () => never }).write = () => {
+      throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE', syscall: 'write' });
+    };
+    const e = await client.writeAsync(Buffer.from('x')).catch((err: unknown) => err);
+    expect(e).to.be.instanceOf(IOError);
+    expect((e as IOError).message).to.equal(Messages.writeFailed);
+    expect((e as IOError).message).to.not.match(/read/i);
+    client.dispose();
+    server.dispose();
+  });
+
+  it('no sentence is written outside errors.ts: every error in lib/ takes its message from Messages', () => {
+    const dir = path.join(__dirname, '..', '..', 'lib');
+    const offenders: string[] = [];
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'errors.ts')) {
+      const source = readFileSync(path.join(dir, file), 'utf8');
+      // A string literal of three words or more among an error constructor's arguments.
+      const inline = /new \w*Error\([^\n]*?(['"`])[^'"`\n]*? [^'"`\n]*? [^'"`\n]*?\1/g;
+      for (const m of source.matchAll(inline)) offenders.push(`${file}: ${m[0].slice(0, 80)}`);
+    }
+    expect(offenders).to.deep.equal([]);
   });
 });

@@ -3,6 +3,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import { createServer, SslDuplex } from '../lib';
+import { httpsGet } from '../examples/https-request';
+import { starttlsSession } from '../examples/starttls-client';
 import { fixtures } from './helpers/fixtures';
 
 function lines(child: ChildProcess): { all: string[]; waitFor: (re: RegExp) => Promise<RegExpMatchArray> } {
@@ -72,9 +77,6 @@ describe('examples: STARTTLS client, https request, TLS over a child process', f
   const dir = path.resolve(__dirname, '..', 'examples');
 
   it('starttls-client upgrades an SMTP session and reads the EHLO reply over TLS', async () => {
-    const net = await import('node:net');
-    const { SslDuplex } = await import('../lib');
-    const { starttlsSession } = await import('../examples/starttls-client');
     const pki = await fixtures();
     const server = net.createServer((socket) => {
       let buf = '';
@@ -110,9 +112,6 @@ describe('examples: STARTTLS client, https request, TLS over a child process', f
   });
 
   it('https-request fetches a page through createConnection', async () => {
-    const http = await import('node:http');
-    const { createServer } = await import('../lib');
-    const { httpsGet } = await import('../examples/https-request');
     const pki = await fixtures();
     const web = http.createServer((req, res) => res.end(`you asked for ${req.url}`));
     const tlsServer = createServer({ cert: pki.server.cert, key: pki.server.key }, (s) => web.emit('connection', s));

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import * as net from 'node:net';
 import { AuthenticationError, connect, createServer, SslDuplex, SslServer, TimeoutError } from '../lib';
 import { fixtures } from './helpers/fixtures';
-import { readExactly, tick } from './helpers/pairs';
+import { readExactly, sslPair, tick } from './helpers/pairs';
 
 async function listen(server: net.Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -186,9 +186,7 @@ describe('the socket surface', () => {
   });
 
   it("members are harmless no-ops over an inner stream that lacks them; 'session' and 'keylog' are forwarded", async () => {
-    const { authenticatedPair } = await import('./helpers/pairs');
     const keylog: Buffer[] = [];
-    const { sslPair } = await import('./helpers/pairs');
     const [client, server] = await sslPair();
     client.on('keylog', (line: Buffer) => keylog.push(line));
     const sessions: Buffer[] = [];
@@ -209,6 +207,5 @@ describe('the socket surface', () => {
     expect(sessions.length).to.be.greaterThan(0);
     client.dispose();
     server.dispose();
-    void authenticatedPair;
   });
 });

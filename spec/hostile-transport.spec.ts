@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Duplex, duplexPair, PassThrough } from 'node:stream';
 import { Duplex as RsDuplex } from 'readable-stream';
-import { AuthenticationError, IOError, SslDuplex } from '../lib';
+import { AuthenticationError, IOError, ObjectDisposedError, SslDuplex } from '../lib';
 import { fixtures } from './helpers/fixtures';
 import { authenticatedPair, authenticateOver, readExactly, tick } from './helpers/pairs';
 
@@ -153,8 +153,11 @@ describe('hostile peers and broken transports', () => {
       await client.writeAsync(Buffer.from('x')).catch((e) => errors.push(e));
       await tick(10);
     }
+    expect(errors).to.have.length(1);
+    expect(errors[0]).to.be.instanceOf(IOError);
+    // Stored: the next write rethrows that same error.
     const later = await client.writeAsync(Buffer.from('y')).catch((e) => e);
-    expect(later).to.be.instanceOf(IOError);
+    expect(later).to.equal(errors[0]);
     client.dispose();
     server.dispose();
   });
@@ -188,6 +191,7 @@ describe('hostile peers and broken transports', () => {
 
   it('random garbage of many sizes never crashes the process', async () => {
     const pki = await fixtures();
+    let settled = 0;
     for (let i = 0; i < 30; i++) {
       const [a, b] = duplexPair();
       const server = new SslDuplex(b);
@@ -198,11 +202,17 @@ describe('hostile peers and broken transports', () => {
       a.write(junk);
       if (i % 2 === 0) a.end();
       const e = await Promise.race([p, tick(500).then(() => 'pending')]);
-      if (e !== 'pending')
-        expect(e).to.satisfy((x: unknown) => x instanceof AuthenticationError || x instanceof IOError);
+      // A peer that says nothing more may leave the handshake waiting; dispose ends it then.
       server.dispose();
+      const outcome = e === 'pending' ? await p : e;
+      expect(outcome).to.satisfy(
+        (x: unknown) => x instanceof AuthenticationError || x instanceof IOError || x instanceof ObjectDisposedError,
+      );
+      if (e !== 'pending') settled++;
       a.destroy();
     }
+    // Most of these are judged by TLS, not ended by the dispose.
+    expect(settled).to.be.greaterThan(15);
   });
 
   it('a transport error after authentication reaches a pending read as IOError', async () => {

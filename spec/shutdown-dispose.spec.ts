@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { InvalidOperationError, ObjectDisposedError, SslDuplex } from '../lib';
-import { authenticatedPair, readAll, readExactly, tick } from './helpers/pairs';
+import { authenticatedPair, innerPair, readAll, readExactly, sslPair, tick } from './helpers/pairs';
 
 async function readPlain(stream: Duplex, total: number): Promise<string> {
   let got = Buffer.alloc(0);
@@ -36,7 +36,6 @@ describe('shutdown and dispose (contract §6)', () => {
       expect(await client.shutdownAsync().catch((e) => e)).to.be.instanceOf(InvalidOperationError);
       client.dispose();
       expect(await client.shutdownAsync().catch((e) => e)).to.be.instanceOf(ObjectDisposedError);
-      const { innerPair } = await import('./helpers/pairs');
       const fresh = new SslDuplex((await innerPair('memory'))[0]);
       expect(await fresh.shutdownAsync().catch((e) => e))
         .to.be.instanceOf(InvalidOperationError)
@@ -104,10 +103,7 @@ describe('shutdown and dispose (contract §6)', () => {
     });
 
     it('a dispose before authentication ends the handshake with ObjectDisposedError', async () => {
-      const [client] = await authenticatedPair().then(async () => {
-        const { sslPair } = await import('./helpers/pairs');
-        return sslPair();
-      });
+      const [client] = await sslPair();
       const p = client.authenticateAsClientAsync('localhost');
       client.dispose();
       expect(await p.catch((e) => e)).to.be.instanceOf(ObjectDisposedError);

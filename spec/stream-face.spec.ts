@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import * as sinon from 'sinon';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
-import { AuthenticationError, NotSupportedError, SslDuplex } from '../lib';
+import { AuthenticationError, NotSupportedError } from '../lib';
 import { fixtures } from './helpers/fixtures';
 import { hashSink, randomSource } from './helpers/data';
-import { authenticatedPair, readAll, readExactly, sslPair, tick } from './helpers/pairs';
+import { authenticatedPair, readExactly, sslPair, tick } from './helpers/pairs';
 
 const MiB = 1 << 20;
 
@@ -173,15 +173,6 @@ describe('stream face (contract §7)', () => {
     const rest: Buffer[] = [];
     for await (const c of client) rest.push(c as Buffer);
     expect(Buffer.concat(rest).toString()).to.equal('second');
-    client.dispose();
-    server.dispose();
-  });
-
-  it('readAll helper sanity: SslDuplex is the class under test', async () => {
-    const [client, server] = await authenticatedPair();
-    expect(client).to.be.instanceOf(SslDuplex);
-    await server.shutdownAsync();
-    expect(await readAll(client)).to.have.length(0);
     client.dispose();
     server.dispose();
   });

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { once } from 'node:events';
-import { Readable } from 'node:stream';
+import { Duplex, Readable } from 'node:stream';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { connect, IOError, type SslDuplex } from '../lib';
+import { AuthenticationError, connect, IOError, SslDuplex } from '../lib';
 import { fixtures } from './helpers/fixtures';
 import { authenticatedPair, tick } from './helpers/pairs';
 
@@ -135,5 +135,46 @@ describe('transport faults', function () {
     server.resetAndDestroy();
     expect(await pending).to.equal(0); // a close at a record boundary
     client.dispose();
+  });
+
+  it('an inner stream destroyed with an error just before we let go never raises an uncaught exception', async () => {
+    // The order that crashed: the peer's junk fails the handshake while the inner stream is being
+    // destroyed with ECONNRESET (as a forwarding Duplex does when its socket resets); its 'error'
+    // comes a tick after we detached.
+    let uncaught: unknown;
+    const onUncaught = (e: unknown): void => {
+      uncaught = e;
+    };
+    const mochaHandlers = process.listeners('uncaughtException');
+    process.removeAllListeners('uncaughtException');
+    process.on('uncaughtException', onUncaught);
+    try {
+      for (const role of ['client', 'server'] as const) {
+        const inner: Duplex = new Duplex({
+          read() {},
+          write(_chunk, _encoding, cb) {
+            cb();
+          },
+        });
+        const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+        const stream = new SslDuplex(inner);
+        const pki = await fixtures();
+        const auth =
+          role === 'client'
+            ? stream.authenticateAsClientAsync('localhost')
+            : stream.authenticateAsServerAsync(pki.server);
+        setImmediate(() => {
+          inner.push(Buffer.alloc(64, 0x42));
+          inner.destroy(reset);
+        });
+        const e = await auth.catch((err: unknown) => err);
+        expect(e).to.be.instanceOf(role === 'client' ? AuthenticationError : Error);
+        await tick(50);
+      }
+    } finally {
+      process.removeListener('uncaughtException', onUncaught);
+      for (const h of mochaHandlers) process.on('uncaughtException', h);
+    }
+    expect(uncaught).to.equal(undefined);
   });
 });

@@ -3,16 +3,23 @@
  * fresh SslDuplex (server: instead of a ClientHello; client: in answer to its ClientHello), then
  * ends the transport, and checks the outcome: AuthenticationError or IOError within a bounded
  * time, the inner stream released, no uncaught exception or unhandled rejection, no growth in
- * memory.
+ * memory. Three cases in four run over an in-memory pair; the fourth over loopback TCP through a
+ * plain Duplex that forwards to the socket (the JS path), whose peer stops at a random stage
+ * (before, inside or after its input) by FIN or by RST. No 'error' listener is put on the
+ * SslDuplex or on its inner stream: an error that escapes is an uncaught exception here.
  *
  *   node dist/spec/long/fuzz.js [--cases N] [--seed S]     (npm run fuzz: 10,000 cases)
  */
+import * as net from 'node:net';
 import { duplexPair, type Duplex } from 'node:stream';
 import { AuthenticationError, IOError, SslDuplex } from '../../lib';
 import { fixtures, type Fixtures } from '../helpers/fixtures';
+import { forwarding } from '../helpers/forwarding';
 
 export interface FuzzReport {
   cases: number;
+  /** Cases run over loopback TCP through a forwarding Duplex. */
+  tcpCases: number;
   failures: Array<{ case: number; kind: string; role: string; outcome: string }>;
   byOutcome: Record<string, number>;
   slowestMs: number;
@@ -125,23 +132,82 @@ function makeInput(kind: Kind, role: Role, rnd: () => number, flights: Flights):
   }
 }
 
+/** Where the TCP peer stops, and how. */
+interface Ending {
+  /** Bytes of the input sent before stopping (0: none, input.length: all). */
+  sent: number;
+  /** Milliseconds between the last byte and the stop. */
+  delayMs: number;
+  how: 'fin' | 'rst';
+}
+
+function makeEnding(input: Buffer, rnd: () => number): Ending {
+  const stage = Math.floor(rnd() * 4);
+  return {
+    sent: stage === 0 ? 0 : stage === 1 ? Math.floor(rnd() * input.length) : input.length,
+    delayMs: stage === 3 ? 1 + Math.floor(rnd() * 20) : 0,
+    how: rnd() < 0.5 ? 'fin' : 'rst',
+  };
+}
+
+/** A loopback listener that hands out connected socket pairs, one per case. */
+class TcpPairs {
+  readonly #server = net.createServer();
+  #waiting: ((s: net.Socket) => void) | undefined;
+
+  async listen(): Promise<void> {
+    this.#server.on('connection', (s) => this.#waiting?.(s));
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+  }
+
+  async pair(): Promise<[net.Socket, net.Socket]> {
+    const accepted = new Promise<net.Socket>((resolve) => (this.#waiting = resolve));
+    const dialed = net.connect((this.#server.address() as net.AddressInfo).port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => dialed.once('connect', resolve).once('error', reject));
+    return [dialed, await accepted];
+  }
+
+  close(): void {
+    this.#server.close();
+  }
+}
+
 /** One case: returns the outcome name ('AuthenticationError', 'IOError' or what went wrong). */
 async function runCase(
   role: Role,
   input: Buffer,
   pki: Fixtures,
   limitMs: number,
+  tcp?: { pairs: TcpPairs; ending: Ending },
 ): Promise<{ outcome: string; released: boolean }> {
-  const [mine, theirs] = duplexPair();
+  let mine: Duplex;
+  let theirs: Duplex;
+  let send: () => void;
+  if (tcp === undefined) {
+    [mine, theirs] = duplexPair();
+    send = () => {
+      theirs.write(input);
+      theirs.end();
+    };
+  } else {
+    const [a, b] = await tcp.pairs.pair();
+    const peer = role === 'server' ? a : b;
+    mine = forwarding(role === 'server' ? b : a);
+    theirs = peer;
+    peer.on('error', () => undefined); // the hostile peer's own socket is not under test
+    const { sent, delayMs, how } = tcp.ending;
+    send = () => {
+      if (sent > 0) peer.write(input.subarray(0, sent));
+      const stop = (): void => void (how === 'fin' ? peer.end() : peer.resetAndDestroy());
+      if (delayMs > 0) setTimeout(stop, delayMs);
+      else stop();
+    };
+  }
   const stream = new SslDuplex(mine);
   const auth =
     role === 'server'
       ? stream.authenticateAsServerAsync(pki.server)
       : stream.authenticateAsClientAsync({ targetHost: 'localhost', ca: pki.ca.cert });
-  const send = (): void => {
-    theirs.write(input);
-    theirs.end();
-  };
   if (role === 'server') send();
   else theirs.once('data', send); // answer the ClientHello
   theirs.resume();
@@ -180,6 +246,7 @@ export async function runFuzz(options: { cases: number; seed?: number; limitMs?:
   const heapStart = process.memoryUsage().heapUsed;
   const report: FuzzReport = {
     cases: 0,
+    tcpCases: 0,
     failures: [],
     byOutcome: {},
     slowestMs: 0,
@@ -187,13 +254,17 @@ export async function runFuzz(options: { cases: number; seed?: number; limitMs?:
     heapGrowthMiB: 0,
     uncaught: 0,
   };
+  const pairs = new TcpPairs();
+  await pairs.listen();
   try {
     for (let i = 0; i < options.cases; i++) {
       const kind = kinds[i % kinds.length]!;
       const role: Role = Math.floor(i / kinds.length) % 2 === 0 ? 'server' : 'client';
       const input = makeInput(kind, role, rnd, flights);
+      const tcp = i % 4 === 3 ? { pairs, ending: makeEnding(input, rnd) } : undefined;
+      if (tcp) report.tcpCases++;
       const started = performance.now();
-      const { outcome, released } = await runCase(role, input, pki, limitMs);
+      const { outcome, released } = await runCase(role, input, pki, limitMs, tcp);
       const ms = performance.now() - started;
       if (ms > report.slowestMs) {
         report.slowestMs = ms;
@@ -208,6 +279,7 @@ export async function runFuzz(options: { cases: number; seed?: number; limitMs?:
         report.failures.push({ case: i, kind, role, outcome: released ? outcome : `${outcome}, inner not released` });
     }
   } finally {
+    pairs.close();
     process.removeListener('uncaughtException', onUncaught);
     process.removeListener('unhandledRejection', onUncaught);
   }
@@ -230,7 +302,7 @@ if (require.main === module) {
         .map(([k, v]) => `${k} ${v}`)
         .join(', ');
       console.log(
-        `fuzz: ${r.cases} cases, ${r.failures.length} failures, ${r.uncaught} uncaught; outcomes: ${outcomes}; slowest ${r.slowestMs.toFixed(0)} ms (${r.slowestKind}); heap growth ${r.heapGrowthMiB.toFixed(1)} MiB; ${((Date.now() - started) / 1000).toFixed(0)} s`,
+        `fuzz: ${r.cases} cases (${r.tcpCases} over TCP through a forwarding Duplex), ${r.failures.length} failures, ${r.uncaught} uncaught; outcomes: ${outcomes}; slowest ${r.slowestMs.toFixed(0)} ms (${r.slowestKind}); heap growth ${r.heapGrowthMiB.toFixed(1)} MiB; ${((Date.now() - started) / 1000).toFixed(0)} s`,
       );
       process.exit(r.failures.length === 0 && r.uncaught === 0 ? 0 : 1);
     },
