@@ -169,4 +169,16 @@ describe('read/write check order (contract §4)', () => {
     expect(() => new SslDuplex(null as never)).to.throw(ArgumentNullError);
     expect(() => new SslDuplex({} as never)).to.throw(ArgumentError);
   });
+
+  for (const [method, first] of [
+    ['beginAuthenticateAsClient', 'localhost'],
+    ['beginAuthenticateAsServer', { cert: 'x', key: 'y' }],
+  ] as const) {
+    it(`${method} checks the stream before anything else, as every begin* does: disposed → ObjectDisposedError, even with a bad callback`, async () => {
+      const [stream] = await sslPair();
+      stream.dispose();
+      const call = (): unknown => (stream[method] as (...a: unknown[]) => unknown)(first, 'not a function');
+      expect(throwsFrom(call)).to.be.instanceOf(ObjectDisposedError);
+    });
+  }
 });
