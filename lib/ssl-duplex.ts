@@ -3,7 +3,7 @@ import { apmArguments, clientOptions, serverOptions, signalOf } from './auth-arg
 import { Core, forwardedEvents } from './core';
 import { ArgumentError, ArgumentNullError, Messages } from './errors';
 import { checkRead, checkShutdown, checkWrite, throwIfAborted, throwIfUnusable, unusable } from './guards';
-import { planClient, planServer, startHandshake } from './handshake';
+import { planClient, planServer, startHandshake, type HandshakePlan } from './handshake';
 import type {
   CertificateWithKey,
   LocalCertificateSelectionCallback,
@@ -131,18 +131,14 @@ export class SslDuplex extends DotnetProperties {
     enabledSslProtocols?: number,
     checkCertificateRevocation?: boolean,
   ): Promise<void> {
-    return promise<void>((done) => {
-      const core = this[kCore];
-      throwIfUnusable(core);
-      const signal = signalOf(signalOrCertificates);
-      const options = clientOptions(
-        targetHostOrOptions,
-        signalOrCertificates,
-        enabledSslProtocols,
-        checkCertificateRevocation,
-      );
-      startHandshake(core, planClient(core, options, signal), signal, done);
-    });
+    const signal = signalOf(signalOrCertificates);
+    return this.#authenticate(signal, (core) =>
+      planClient(
+        core,
+        clientOptions(targetHostOrOptions, signalOrCertificates, enabledSslProtocols, checkCertificateRevocation),
+        signal,
+      ),
+    );
   }
 
   /**
@@ -157,19 +153,18 @@ export class SslDuplex extends DotnetProperties {
     targetHostOrOptions: string | SslClientAuthenticationOptions,
     ...rest: unknown[]
   ): IAsyncResult {
-    const core = this[kCore];
-    const { callback, state, middle } = apmArguments(rest);
-    throwIfUnusable(core);
-    const options = clientOptions(
-      targetHostOrOptions,
-      middle[0],
-      middle[1] as number | undefined,
-      middle[2] as boolean | undefined,
+    return this.#beginAuthenticate('authenticateAsClient', rest, (core, [certificates, protocols, revocation]) =>
+      planClient(
+        core,
+        clientOptions(
+          targetHostOrOptions,
+          certificates,
+          protocols as number | undefined,
+          revocation as boolean | undefined,
+        ),
+        undefined,
+      ),
     );
-    const plan = planClient(core, options, undefined);
-    const ar = new AsyncResult<void>(this, 'authenticateAsClient', callback, state);
-    startHandshake(core, plan, undefined, ar.done);
-    return ar.started();
   }
 
   /**
@@ -193,15 +188,16 @@ export class SslDuplex extends DotnetProperties {
     enabledSslProtocols?: number,
     checkCertificateRevocation?: boolean,
   ): Promise<void> {
-    return promise<void>((done) => {
-      const core = this[kCore];
-      throwIfUnusable(core);
-      const signal = signalOf(signalOrClientCertificateRequired);
-      const required =
-        typeof signalOrClientCertificateRequired === 'boolean' ? signalOrClientCertificateRequired : undefined;
-      const options = serverOptions(certificateOrOptions, required, enabledSslProtocols, checkCertificateRevocation);
-      startHandshake(core, planServer(core, options, signal), signal, done);
-    });
+    const signal = signalOf(signalOrClientCertificateRequired);
+    const required =
+      typeof signalOrClientCertificateRequired === 'boolean' ? signalOrClientCertificateRequired : undefined;
+    return this.#authenticate(signal, (core) =>
+      planServer(
+        core,
+        serverOptions(certificateOrOptions, required, enabledSslProtocols, checkCertificateRevocation),
+        signal,
+      ),
+    );
   }
 
   /**
@@ -215,24 +211,47 @@ export class SslDuplex extends DotnetProperties {
     certificateOrOptions: CertificateWithKey | SslServerAuthenticationOptions,
     ...rest: unknown[]
   ): IAsyncResult {
-    const core = this[kCore];
-    const { callback, state, middle } = apmArguments(rest);
-    throwIfUnusable(core);
-    const options = serverOptions(
-      certificateOrOptions,
-      middle[0] as boolean | undefined,
-      middle[1] as number | undefined,
-      middle[2] as boolean | undefined,
+    return this.#beginAuthenticate('authenticateAsServer', rest, (core, [required, protocols, revocation]) =>
+      planServer(
+        core,
+        serverOptions(
+          certificateOrOptions,
+          required as boolean | undefined,
+          protocols as number | undefined,
+          revocation as boolean | undefined,
+        ),
+        undefined,
+      ),
     );
-    const plan = planServer(core, options, undefined);
-    const ar = new AsyncResult<void>(this, 'authenticateAsServer', callback, state);
-    startHandshake(core, plan, undefined, ar.done);
-    return ar.started();
   }
 
   /** Finishes {@link beginAuthenticateAsServer}; throws as {@link endAuthenticateAsClient} does. */
   endAuthenticateAsServer(asyncResult: IAsyncResult): void {
     AsyncResult.end<void>(this, 'authenticateAsServer', asyncResult);
+  }
+
+  /** The promise forms: the stream's state first (rule 1), then the arguments, then TLS. */
+  #authenticate(signal: AbortSignal | undefined, plan: (core: Core) => HandshakePlan): Promise<void> {
+    return promise<void>((done) => {
+      const core = this[kCore];
+      throwIfUnusable(core);
+      startHandshake(core, plan(core), signal, done);
+    });
+  }
+
+  /** The APM forms: the same checks, all before the IAsyncResult exists. */
+  #beginAuthenticate(
+    kind: 'authenticateAsClient' | 'authenticateAsServer',
+    rest: unknown[],
+    plan: (core: Core, middle: [unknown, unknown, unknown]) => HandshakePlan,
+  ): IAsyncResult {
+    const core = this[kCore];
+    const { callback, state, middle } = apmArguments(rest);
+    throwIfUnusable(core);
+    const planned = plan(core, middle);
+    const ar = new AsyncResult<void>(this, kind, callback, state);
+    startHandshake(core, planned, undefined, ar.done);
+    return ar.started();
   }
 
   // ───────────────────────────────────────── read, write ─────────────────────────────────────────

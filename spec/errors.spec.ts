@@ -18,7 +18,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { duplexPair } from 'node:stream';
 import { Messages } from '../lib/errors';
-import { authenticatedPair } from './helpers/pairs';
+import { authenticatedPair, refuseWrites } from './helpers/pairs';
 
 describe('errors (contract §1)', () => {
   const table: Array<[string, () => Error, Function, string | undefined]> = [
@@ -97,9 +97,7 @@ describe('error messages say what failed (errors.ts)', function () {
 
   it('a write that fails after the handshake names the write, never the read', async () => {
     const [client, server, inner] = await authenticatedPair();
-    (inner as unknown as { write: () => never }).write = () => {
-      throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE', syscall: 'write' });
-    };
+    refuseWrites(inner);
     const e = await client.writeAsync(Buffer.from('x')).catch((err: unknown) => err);
     expect(e).to.be.instanceOf(IOError);
     expect((e as IOError).message).to.equal(Messages.writeFailed);

@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { connect, createServer, ObjectDisposedError } from '../lib';
 import { fixtures } from './helpers/fixtures';
-import { authenticatedPair, readAll, tick } from './helpers/pairs';
+import { authenticatedPair, readAll, refuseWrites, tick } from './helpers/pairs';
 
 const MiB = 1 << 20;
 
@@ -119,10 +119,7 @@ describe('the write slot (write-half.ts, contract §4, §7)', function () {
 
   it('a failed write faults the stream: later operations rethrow that same error', async () => {
     const [client, server, inner] = await authenticatedPair();
-    // The transport refuses writes from now on, as a socket reset by its peer does.
-    (inner as unknown as { write: () => never }).write = () => {
-      throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE', syscall: 'write' });
-    };
+    refuseWrites(inner);
     const e = await client.writeAsync(Buffer.from('x')).catch((err: unknown) => err);
     expect(e).to.have.property('code', 'SSLD_ERR_IO');
     expect(() => client.beginRead(new Uint8Array(1), 0, 1))

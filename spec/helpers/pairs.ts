@@ -102,6 +102,13 @@ export async function readExactly(stream: SslDuplex, total: number): Promise<Buf
   return out;
 }
 
+/** From now on the inner stream refuses every write, as a socket whose peer reset it does. */
+export function refuseWrites(inner: Duplex): void {
+  (inner as unknown as { write: () => never }).write = () => {
+    throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE', syscall: 'write' });
+  };
+}
+
 export function tick(ms = 0): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
