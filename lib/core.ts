@@ -106,7 +106,6 @@ export class Core implements GuardView, ReadHost, WriteHost {
   bytesRead = 0;
   bytesWritten = 0;
   idleTimer: NodeJS.Timeout | null = null;
-  #released = false;
 
   constructor(
     face: Duplex,
@@ -137,7 +136,8 @@ export class Core implements GuardView, ReadHost, WriteHost {
   }
 
   writeBusy(): boolean {
-    return this.write.busy;
+    // Stream writes still buffered in the face (behind one in flight, or corked for the tick) hold the slot too.
+    return this.write.busy || this.face.writableLength > 0;
   }
 
   /** The only writer of the phase: the table in state.ts decides what is legal. */
@@ -242,12 +242,14 @@ export class Core implements GuardView, ReadHost, WriteHost {
 
   /** Releases everything; idempotent. Pending operations complete with ObjectDisposedError. */
   dispose(): void {
-    if (this.#phase === Phase.Disposed) return;
+    const from = this.#phase;
+    if (from === Phase.Disposed) return;
     this.transition(Phase.Disposed);
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     this.idleTimer = null;
     this.#settleAll(new ObjectDisposedError());
-    this.#release();
+    // A fault already released everything.
+    if (from !== Phase.Faulted) this.#release();
   }
 
   #settleAll(error: unknown): void {
@@ -258,9 +260,8 @@ export class Core implements GuardView, ReadHost, WriteHost {
     this.write.fail(error);
   }
 
+  /** Runs once: at the first fault, or at dispose() when nothing faulted. */
   #release(): void {
-    if (this.#released) return;
-    this.#released = true;
     const socket = this.tls;
     if (socket !== null) {
       socket.removeListener('data', tlsListeners.data);

@@ -106,8 +106,8 @@ export interface Verdict {
   reason: string | null;
 }
 
-/** Before any handshake: nothing judged. */
-export const NO_VERDICT: Verdict = { errors: 0, reason: null };
+/** Nothing wrong, or nothing judged yet. Frozen: it is shared. */
+export const NO_VERDICT: Verdict = Object.freeze({ errors: 0, reason: null });
 
 /**
  * .NET's rule once TLS is done: a validation callback decides; without one, any flag fails. A
@@ -141,7 +141,7 @@ export function decide(
   return { errors, rejection: error };
 }
 
-/** The verdict the socket surface reports. */
+/** The verdict the socket surface reports; the common one is shared (idle connections are many). */
 export function verdictOf(errors: number, reasons: readonly string[]): Verdict {
-  return { errors, reason: errors === SslPolicyErrors.None ? null : authorizationErrorOf(errors, reasons) };
+  return errors === SslPolicyErrors.None ? NO_VERDICT : { errors, reason: authorizationErrorOf(errors, reasons) };
 }

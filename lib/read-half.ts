@@ -4,6 +4,13 @@ import { Pending, type Done } from './pending';
 /** Plaintext read ahead of any reader before TLS stops reading the transport. */
 const kReadAhead = 64 * 1024;
 
+const kEof = 1;
+const kOpen = 2;
+const kFlowing = 4;
+const kStreamWants = 8;
+const kStreamEnded = 16;
+const kPumping = 32;
+
 /** An APM or promise read: where the plaintext goes, and who hears of it. */
 export class ReadOp extends Pending<number> {
   constructor(
@@ -36,19 +43,62 @@ export interface ReadHost {
  */
 export class ReadHalf {
   readonly #host: ReadHost;
-  #queue: Buffer[] = [];
+  /** Made on first use: an idle connection carries none. */
+  #queue: Buffer[] | null = null;
   #queued = 0;
-  #eof = false;
-  /** Authenticated and not failed: plaintext may be handed out. */
-  #open = false;
-  #flowing = false;
   #op: ReadOp | null = null;
-  #streamWants = false;
-  #streamEnded = false;
-  #pumping = false;
+  /** The booleans below, one bit each: idle connections are many, and each field costs 8 bytes. */
+  #flags = 0;
 
   constructor(host: ReadHost) {
     this.#host = host;
+  }
+
+  #flag(bit: number): boolean {
+    return (this.#flags & bit) !== 0;
+  }
+  #setFlag(bit: number, on: boolean): void {
+    this.#flags = on ? this.#flags | bit : this.#flags & ~bit;
+  }
+  /** The peer's close_notify or the transport's end was seen. */
+  get #eof(): boolean {
+    return this.#flag(kEof);
+  }
+  set #eof(on: boolean) {
+    this.#setFlag(kEof, on);
+  }
+  /** Authenticated and not failed: plaintext may be handed out. */
+  get #open(): boolean {
+    return this.#flag(kOpen);
+  }
+  set #open(on: boolean) {
+    this.#setFlag(kOpen, on);
+  }
+  /** TLS reads the transport. */
+  get #flowing(): boolean {
+    return this.#flag(kFlowing);
+  }
+  set #flowing(on: boolean) {
+    this.#setFlag(kFlowing, on);
+  }
+  get #streamWants(): boolean {
+    return this.#flag(kStreamWants);
+  }
+  set #streamWants(on: boolean) {
+    this.#setFlag(kStreamWants, on);
+  }
+  /** The stream face got its end (push(null)). */
+  get #streamEnded(): boolean {
+    return this.#flag(kStreamEnded);
+  }
+  set #streamEnded(on: boolean) {
+    this.#setFlag(kStreamEnded, on);
+  }
+  get #pumping(): boolean {
+    return this.#flag(kPumping);
+  }
+  set #pumping(on: boolean) {
+    this.#setFlag(kPumping, on);
   }
 
   /** The pending APM/promise read, if any. */
@@ -70,11 +120,11 @@ export class ReadHalf {
   /** Plaintext from TLS. */
   data(chunk: Buffer): void {
     // The common case: the stream face is reading and nothing is queued.
-    if (this.#streamWants && this.#op === null && this.#queue.length === 0 && !this.#pumping) {
+    if (this.#streamWants && this.#op === null && !this.#queue?.length && !this.#pumping) {
       if (!this.#host.push(chunk)) this.#streamWants = false;
       return;
     }
-    this.#queue.push(chunk);
+    (this.#queue ??= []).push(chunk);
     this.#queued += chunk.length;
     this.#pump();
   }
@@ -125,7 +175,7 @@ export class ReadHalf {
     if (this.#pumping || !this.#open) return;
     this.#pumping = true;
     try {
-      const queue = this.#queue;
+      const queue = (this.#queue ??= []);
       const op = this.#op;
       if (op !== null && (queue.length > 0 || this.#eof)) {
         this.#op = null;
@@ -162,7 +212,7 @@ export class ReadHalf {
 
   /** Copies queued plaintext into the caller's buffer; what does not fit stays queued. */
   #takeInto(buffer: Uint8Array, offset: number, count: number): number {
-    const queue = this.#queue;
+    const queue = this.#queue!;
     let n = 0;
     while (n < count && queue.length > 0) {
       const chunk = queue[0]!;

@@ -23,6 +23,17 @@ import { WriteOp } from './write-half';
 
 type StreamCallback = (error?: Error | null) => void;
 
+/** The streams whose writes of this tick wait to go to TLS together (see SslDuplex#write). */
+const corkedThisTick = new Set<SslDuplex>();
+
+/** One tick's end for all of them: their writes go to TLS. */
+function uncorkAll(): void {
+  for (const stream of corkedThisTick) {
+    corkedThisTick.delete(stream);
+    stream.uncork();
+  }
+}
+
 /** The promise forms: caller mistakes become a rejected promise instead of a throw. */
 function promise<T>(start: (done: Done<T>) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -393,6 +404,30 @@ export class SslDuplex extends DotnetProperties {
     const core = this[kCore];
     if (core.phase === Phase.Faulted) this.destroy(core.fault as Error);
     else core.read.streamRead();
+  }
+
+  /**
+   * Like `net.Socket#write`. Writes made in the same tick while nothing is in flight go to TLS
+   * together (one TLS write, records filled), as http's OutgoingMessage corks until the next tick.
+   */
+  override write(chunk: unknown, cb?: (error: Error | null | undefined) => void): boolean;
+  override write(chunk: unknown, encoding?: string, cb?: (error: Error | null | undefined) => void): boolean;
+  override write(chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
+    if (this.writableLength === 0 && !corkedThisTick.has(this)) {
+      this.cork();
+      corkedThisTick.add(this);
+      if (corkedThisTick.size === 1) process.nextTick(uncorkAll);
+    }
+    return super.write(chunk, encoding as string, cb as (error: Error | null | undefined) => void);
+  }
+
+  /**
+   * Like `net.Socket#destroy`, and `dispose()` for the stream face. What was written in this tick
+   * is handed to TLS first, as a socket's writes reach the kernel before it closes.
+   */
+  override destroy(error?: Error, cb?: (error: Error | null) => void): this {
+    if (corkedThisTick.delete(this)) this.uncork();
+    return super.destroy(error, cb);
   }
 
   /** @internal Queued before authentication; the same write slot as `beginWrite`. */

@@ -43,11 +43,12 @@ export class WriteHalf {
   #inFlight: WriteOp | null = null;
   /** A stream write or `end()` waiting for authentication or for the write in flight. */
   #waiting: WriteOp | null = null;
-  /** close_notify being sent (`shutdownAsync()` or `end()`). */
-  #closing: Pending<void>[] = [];
+  /** close_notify being sent (`shutdownAsync()` or `end()`: once per connection). */
+  #closing: Pending<void> | null = null;
   #shutdown = false;
   #open = false;
-  readonly #onWritten = (err?: Error | null): void => this.#written(err);
+  /** TLS's write callback, made on first use: an idle connection does not carry it. */
+  #onWritten: ((err?: Error | null) => void) | undefined = undefined;
 
   constructor(host: WriteHost) {
     this.#host = host;
@@ -60,7 +61,7 @@ export class WriteHalf {
 
   /** The stream face has a write, an `end()` or a close_notify outstanding here. */
   get streamBusy(): boolean {
-    return this.#inFlight?.stream === true || this.#waiting !== null || this.#closing.length > 0;
+    return this.#inFlight?.stream === true || this.#waiting !== null || this.#closing !== null;
   }
 
   /** close_notify was sent or is being sent. */
@@ -88,10 +89,10 @@ export class WriteHalf {
       pending.settle(null);
       return;
     }
-    this.#closing.push(pending);
+    this.#closing = pending;
     socket.end((err?: Error | null) => {
       if (err) this.#host.failed(new IOError(Messages.writeFailed, { cause: err }));
-      this.#closing = this.#closing.filter((p) => p !== pending);
+      if (this.#closing === pending) this.#closing = null;
       pending.settle(null);
     });
   }
@@ -106,10 +107,10 @@ export class WriteHalf {
   /** The connection faulted or was disposed: everything outstanding gets `error`. */
   fail(error: unknown): void {
     this.#open = false;
-    const ops = [this.#inFlight, this.#waiting, ...this.#closing];
+    const ops = [this.#inFlight, this.#waiting, this.#closing];
     this.#inFlight = null;
     this.#waiting = null;
-    this.#closing = [];
+    this.#closing = null;
     for (const pending of ops) pending?.settle(error);
   }
 
@@ -138,17 +139,18 @@ export class WriteHalf {
       this.#host.failed(new IOError(Messages.writeFailed, { cause: new Error(Messages.transportClosed) }));
       return;
     }
+    const onWritten = (this.#onWritten ??= (err) => this.#written(err));
     let bytes = 0;
     for (const c of chunks) bytes += c.length;
     if (chunks.length === 1) {
-      socket.write(chunks[0]!, this.#onWritten);
+      socket.write(chunks[0]!, onWritten);
     } else if (bytes <= kCoalesce) {
-      socket.write(Buffer.concat(chunks, bytes), this.#onWritten);
+      socket.write(Buffer.concat(chunks, bytes), onWritten);
     } else {
       socket.cork();
       const last = chunks.length - 1;
       for (let i = 0; i < last; i++) socket.write(chunks[i]!);
-      socket.write(chunks[last]!, this.#onWritten);
+      socket.write(chunks[last]!, onWritten);
       socket.uncork();
     }
     this.#host.wrote(bytes);

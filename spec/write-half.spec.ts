@@ -77,6 +77,16 @@ describe('the write slot (write-half.ts, contract §4, §7)', function () {
     }
   }
 
+  for (const transport of ['memory', 'tcp'] as const) {
+    it(`write() then destroy() in the same tick still hands the bytes to the transport, as a socket does (${transport})`, async () => {
+      const [client, server] = await authenticatedPair({ transport });
+      server.write('last words');
+      server.destroy();
+      expect((await readAll(client)).toString()).to.equal('last words');
+      client.dispose();
+    });
+  }
+
   it("a write queued before the handshake calls back after 'secureConnect', never before", async () => {
     const pki = await fixtures();
     const received: Buffer[] = [];
