@@ -78,11 +78,15 @@ describe('the write slot (write-half.ts, contract §4, §7)', function () {
   }
 
   for (const transport of ['memory', 'tcp'] as const) {
-    it(`write() then destroy() in the same tick still hands the bytes to the transport, as a socket does (${transport})`, async () => {
+    it(`write() then destroy() in the same tick: the tick's cork is undone first, the bytes go out, the callback runs once (${transport})`, async () => {
       const [client, server] = await authenticatedPair({ transport });
-      server.write('last words');
+      await tick(50); // the handshake's last flight (session tickets) has left
+      let calls = 0;
+      server.write('last words', () => calls++);
+      expect(server.writableCorked, 'corked for the tick').to.equal(1);
       server.destroy();
       expect((await readAll(client)).toString()).to.equal('last words');
+      expect(calls).to.equal(1);
       client.dispose();
     });
   }
