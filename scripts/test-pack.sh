@@ -33,6 +33,9 @@ assert.throws(() => s.beginRead(new Uint8Array(1), 0, 1), lib.InvalidOperationEr
 s.dispose();
 assert.throws(() => s.beginRead(new Uint8Array(1), 0, 1), (e) => e.code === 'SSLD_ERR_OBJECT_DISPOSED');
 assert.strictEqual(lib.SslProtocols.Tls13, 12288);
+// The library needs readable-stream and nothing else: certificate generation is the CLI's.
+const loaded = Object.keys(require.cache).filter((k) => /node_modules.(@peculiar|reflect-metadata|commander)/.test(k));
+assert.deepStrictEqual(loaded, [], 'the library loaded the CLI\'s dependencies');
 console.log('CommonJS: ok');
 JS
 node use.cjs
