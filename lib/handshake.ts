@@ -156,7 +156,7 @@ export function startHandshake(
   }
   core.attach(socket);
   socket.once(plan.role === 'client' ? 'secureConnect' : 'secure', () => secured(core, auth));
-  pending.abortWith(signal, (error) => core.authFailed(error));
+  if (signal) pending.abortWith(signal, (error) => core.authFailed(error));
 }
 
 /** TLS is done: judge the peer like .NET (after the handshake), then open the connection. */

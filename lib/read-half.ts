@@ -145,7 +145,8 @@ export class ReadHalf {
     this.#pump();
     if (this.#op === op) {
       const ms = this.#host.readTimeout;
-      op.expireAfter(ms, () => this.#host.failed(new TimeoutError(Messages.readTimedOut(ms))));
+      // No closure for the common case of no timeout.
+      if (ms > 0) op.expireAfter(ms, () => this.#host.failed(new TimeoutError(Messages.readTimedOut(ms))));
     }
   }
 

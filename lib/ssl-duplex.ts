@@ -23,6 +23,12 @@ import { WriteOp } from './write-half';
 
 type StreamCallback = (error?: Error | null) => void;
 
+/**
+ * Writes smaller than this wait for the rest of their tick (see SslDuplex#write). Large ones go at
+ * once: they fill records by themselves, and the wait would only delay them.
+ */
+const kSmallWrite = 4096;
+
 /** The streams whose writes of this tick wait to go to TLS together (see SslDuplex#write). */
 const corkedThisTick = new Set<SslDuplex>();
 
@@ -308,7 +314,7 @@ export class SslDuplex extends DotnetProperties {
       const n = checkRead(core, buffer, offset, count);
       throwIfAborted(signal);
       const op = new ReadOp(done, buffer, offset, n);
-      op.abortWith(signal, (error) => core.read.cancel(op, error));
+      if (signal) op.abortWith(signal, (error) => core.read.cancel(op, error));
       core.read.start(op);
     });
   }
@@ -355,7 +361,7 @@ export class SslDuplex extends DotnetProperties {
       const n = checkWrite(core, buffer, offset, count);
       throwIfAborted(signal);
       const op = new WriteOp(done, [buffer.subarray(offset, offset + n)], false);
-      op.abortWith(signal, (error) => core.fail(error));
+      if (signal) op.abortWith(signal, (error) => core.fail(error));
       this.#submitWrite(op, n);
     });
   }
@@ -407,13 +413,14 @@ export class SslDuplex extends DotnetProperties {
   }
 
   /**
-   * Like `net.Socket#write`. Writes made in the same tick while nothing is in flight go to TLS
+   * Like `net.Socket#write`. Small writes made in the same tick while nothing is in flight go to TLS
    * together (one TLS write, records filled), as http's OutgoingMessage corks until the next tick.
    */
   override write(chunk: unknown, cb?: (error: Error | null | undefined) => void): boolean;
   override write(chunk: unknown, encoding?: string, cb?: (error: Error | null | undefined) => void): boolean;
   override write(chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
-    if (this.writableLength === 0 && !corkedThisTick.has(this)) {
+    const size = (chunk as { length?: unknown } | null)?.length;
+    if (this.writableLength === 0 && typeof size === 'number' && size < kSmallWrite && !corkedThisTick.has(this)) {
       this.cork();
       corkedThisTick.add(this);
       if (corkedThisTick.size === 1) process.nextTick(uncorkAll);

@@ -141,7 +141,7 @@ export class WriteHalf {
     }
     const onWritten = (this.#onWritten ??= (err) => this.#written(err));
     let bytes = 0;
-    for (const c of chunks) bytes += c.length;
+    for (let i = 0; i < chunks.length; i++) bytes += chunks[i]!.length;
     if (chunks.length === 1) {
       socket.write(chunks[0]!, onWritten);
     } else if (bytes <= kCoalesce) {
@@ -156,7 +156,7 @@ export class WriteHalf {
     this.#host.wrote(bytes);
     if (this.#inFlight === op) {
       const ms = this.#host.writeTimeout;
-      op.expireAfter(ms, () => this.#host.failed(new TimeoutError(Messages.writeTimedOut(ms))));
+      if (ms > 0) op.expireAfter(ms, () => this.#host.failed(new TimeoutError(Messages.writeTimedOut(ms))));
     }
   }
 
