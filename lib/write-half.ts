@@ -2,9 +2,6 @@ import type { TLSSocket } from 'node:tls';
 import { InvalidOperationError, IOError, Messages, TimeoutError } from './errors';
 import { Pending, type Done } from './pending';
 
-/** Batches up to this size are copied into one buffer: one TLS write, records filled. */
-const kCoalesce = 64 * 1024;
-
 /** A write from any face. `chunks === null` is the stream face's `end()`: close_notify. */
 export class WriteOp extends Pending<void> {
   constructor(
@@ -35,7 +32,8 @@ export interface WriteHost {
  * transport (as a `net.Socket` write does), so the caller may reuse its buffer and a
  * `destroy()` in the callback loses nothing. Small stream writes stay cheap because the stream
  * face buffers behind the one in flight and hands them over together (`_writev`): one TLS write
- * and one callback round for the lot.
+ * and one callback round for the lot. A batch goes to TLS corked, not concatenated: TLS copies it
+ * into one record in C++, where a JS copy would make a 16 KiB Buffer per batch for the GC.
  */
 export class WriteHalf {
   readonly #host: WriteHost;
@@ -144,8 +142,6 @@ export class WriteHalf {
     for (let i = 0; i < chunks.length; i++) bytes += chunks[i]!.length;
     if (chunks.length === 1) {
       socket.write(chunks[0]!, onWritten);
-    } else if (bytes <= kCoalesce) {
-      socket.write(Buffer.concat(chunks, bytes), onWritten);
     } else {
       socket.cork();
       const last = chunks.length - 1;
