@@ -41,8 +41,8 @@ export class WriteHalf {
   #inFlight: WriteOp | null = null;
   /** A stream write or `end()` waiting for authentication or for the write in flight. */
   #waiting: WriteOp | null = null;
-  /** close_notify being sent (`shutdownAsync()` or `end()`: once per connection). */
-  #closing: Pending<void> | null = null;
+  /** Who waits for the close_notify being sent (`shutdownAsync()`, then maybe `end()`); null when none. */
+  #closing: Pending<void>[] | null = null;
   #shutdown = false;
   #open = false;
   /** TLS's write callback, made on first use: an idle connection does not carry it. */
@@ -87,11 +87,12 @@ export class WriteHalf {
       pending.settle(null);
       return;
     }
-    this.#closing = pending;
+    this.#closing = [pending];
     socket.end((err?: Error | null) => {
       if (err) this.#host.failed(new IOError(Messages.writeFailed, { cause: err }));
-      if (this.#closing === pending) this.#closing = null;
-      pending.settle(null);
+      const waiting = this.#closing;
+      this.#closing = null;
+      for (const p of waiting ?? []) p.settle(null);
     });
   }
 
@@ -105,7 +106,7 @@ export class WriteHalf {
   /** The connection faulted or was disposed: everything outstanding gets `error`. */
   fail(error: unknown): void {
     this.#open = false;
-    const ops = [this.#inFlight, this.#waiting, this.#closing];
+    const ops = [this.#inFlight, this.#waiting, ...(this.#closing ?? [])];
     this.#inFlight = null;
     this.#waiting = null;
     this.#closing = null;
@@ -123,7 +124,9 @@ export class WriteHalf {
   #send(op: WriteOp): void {
     const chunks = op.chunks;
     if (chunks === null) {
-      if (this.#shutdown) op.settle(null);
+      // end() after shutdownAsync(): done when that close_notify is.
+      if (this.#closing !== null) this.#closing.push(op);
+      else if (this.#shutdown) op.settle(null);
       else this.shutdownNow(op);
       return;
     }

@@ -30,6 +30,29 @@ describe('shutdown and dispose (contract §6)', () => {
       server.dispose();
     });
 
+    it('end() after shutdownAsync() finishes only when that close_notify has reached the transport', async () => {
+      const [client, server, inner] = await authenticatedPair();
+      // The transport takes writes but does not say it is done with them until released.
+      const held: Array<() => void> = [];
+      const write = inner.write.bind(inner);
+      (inner as unknown as { write: unknown }).write = (chunk: Buffer, cb?: () => void) => {
+        held.push(() => write(chunk, cb));
+        return false;
+      };
+      const shutdown = client.shutdownAsync();
+      let finished = false;
+      const ended = new Promise<void>((resolve) => client.end(() => ((finished = true), resolve())));
+      await tick(50);
+      expect(held.length, 'close_notify is with the transport').to.be.greaterThan(0);
+      expect(finished, "'finish' before close_notify was handed over").to.equal(false);
+      for (const release of held.splice(0)) release();
+      inner.emit('drain');
+      await Promise.all([shutdown, ended]);
+      expect(finished).to.equal(true);
+      client.dispose();
+      server.dispose();
+    });
+
     it('disposed → ObjectDisposedError; not authenticated or twice → InvalidOperationError', async () => {
       const [client, server] = await authenticatedPair();
       await client.shutdownAsync();
