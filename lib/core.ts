@@ -315,6 +315,11 @@ export class Core implements GuardView, ReadHost, WriteHost {
     return this.face.push(chunk);
   }
 
+  endStream(): void {
+    this.face.push(null);
+    this.face.read(0);
+  }
+
   flow(on: boolean): void {
     const socket = this.tls;
     if (socket === null) return;

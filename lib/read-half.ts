@@ -10,6 +10,7 @@ const kFlowing = 4;
 const kStreamWants = 8;
 const kStreamEnded = 16;
 const kPumping = 32;
+const kApmUsed = 64;
 
 /** An APM or promise read: where the plaintext goes, and who hears of it. */
 export class ReadOp extends Pending<number> {
@@ -27,6 +28,8 @@ export class ReadOp extends Pending<number> {
 export interface ReadHost {
   /** The stream face's `push`: false asks for nothing more until its next `_read`. */
   push(chunk: Buffer | null): boolean;
+  /** The stream face's end, also when nobody reads it (`push(null)`, then `read(0)`, as net.Socket does). */
+  endStream(): void;
   /** Starts or stops TLS reading the transport. */
   flow(on: boolean): void;
   /** Milliseconds an APM/promise read may wait; -1 for ever. */
@@ -94,6 +97,13 @@ export class ReadHalf {
   set #streamEnded(on: boolean) {
     this.#setFlag(kStreamEnded, on);
   }
+  /** See keepHalfOpen. */
+  get #apmUsed(): boolean {
+    return this.#flag(kApmUsed);
+  }
+  set #apmUsed(on: boolean) {
+    this.#setFlag(kApmUsed, on);
+  }
   get #pumping(): boolean {
     return this.#flag(kPumping);
   }
@@ -136,7 +146,16 @@ export class ReadHalf {
   }
 
   /** An APM/promise read; it completes at once when plaintext (or the end) is already here. */
+  /**
+   * The APM/promise methods are in use (a read, a write, a shutdown): the peer's end no longer
+   * ends the stream face by itself, so that the program keeps .NET's half-close (contract §4).
+   */
+  keepHalfOpen(): void {
+    this.#apmUsed = true;
+  }
+
   start(op: ReadOp): void {
+    this.#apmUsed = true;
     if (op.count === 0) {
       op.settle(null, 0);
       return;
@@ -195,6 +214,14 @@ export class ReadHalf {
           }
           break;
         }
+      }
+      // The end of the peer's data ends the stream face even when nobody reads it, once nothing is
+      // left unread, so that `allowHalfOpen: false` ends our side and 'close' follows (contract §7).
+      // A program that reads with the APM/promise methods keeps its half-close instead (§4).
+      if (this.#eof && !this.#streamEnded && !this.#apmUsed && this.#op === null && !this.#queue?.length) {
+        this.#streamEnded = true;
+        this.#streamWants = false;
+        this.#host.endStream();
       }
       this.#flowControl();
     } finally {

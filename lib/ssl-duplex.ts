@@ -367,8 +367,10 @@ export class SslDuplex extends DotnetProperties {
   }
 
   #submitWrite(op: WriteOp, count: number): void {
+    const core = this[kCore];
+    core.read.keepHalfOpen();
     if (count === 0) op.settle(null);
-    else this[kCore].write.submit(op);
+    else core.write.submit(op);
   }
 
   // ─────────────────────────────────────── shutdown, dispose ───────────────────────────────────────
@@ -382,6 +384,7 @@ export class SslDuplex extends DotnetProperties {
     return promise<void>((done) => {
       const core = this[kCore];
       checkShutdown(core);
+      core.read.keepHalfOpen();
       core.write.shutdownNow(new Pending<void>(done));
     });
   }

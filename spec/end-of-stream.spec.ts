@@ -1,7 +1,8 @@
 import { expect } from 'chai';
+import { once } from 'node:events';
 import { duplexPair, PassThrough, Duplex } from 'node:stream';
 import { IOError } from '../lib';
-import { authenticatedPair, authenticateOver, readAll, readExactly } from './helpers/pairs';
+import { authenticatedPair, authenticateOver, readAll, readExactly, tick } from './helpers/pairs';
 
 /**
  * An inner stream we can cut at any byte: the client's ciphertext goes through `forward`, which
@@ -89,6 +90,50 @@ describe('end of stream (contract §4)', () => {
     expect((await readExactly(client, 1)).toString()).to.equal('y');
     expect(await client.readAsync(new Uint8Array(8))).to.equal(0);
     client.dispose();
+    server.dispose();
+  });
+});
+
+describe("the stream face's end (contract §7)", () => {
+  for (const transport of ['memory', 'tcp'] as const) {
+    it(`a stream nobody reads still ends at the peer's close_notify: 'end', our own end (allowHalfOpen false), then 'close' (${transport})`, async () => {
+      const [client, server] = await authenticatedPair({ transport });
+      const events: string[] = [];
+      for (const e of ['end', 'finish', 'close'] as const) client.on(e, () => events.push(e));
+      await server.shutdownAsync();
+      await once(client, 'close');
+      expect(events).to.deep.equal(['end', 'finish', 'close']);
+      // The peer saw our close_notify: its reads end.
+      expect((await readAll(server)).length).to.equal(0);
+      server.dispose();
+    });
+  }
+
+  it("with data left unread there is no 'end' until it is read", async () => {
+    const [client, server] = await authenticatedPair();
+    let ended = false;
+    client.on('end', () => (ended = true));
+    await server.writeAsync(Buffer.from('unread'));
+    await server.shutdownAsync();
+    await tick(50);
+    expect(ended).to.equal(false);
+    const chunks: Buffer[] = [];
+    client.on('data', (c: Buffer) => chunks.push(c));
+    await once(client, 'end');
+    expect(Buffer.concat(chunks).toString()).to.equal('unread');
+    client.dispose();
+    server.dispose();
+  });
+
+  it('allowHalfOpen: the face ends, our side stays writable until we end it', async () => {
+    const [client, server] = await authenticatedPair({ clientDuplex: { allowHalfOpen: true } });
+    const ended = once(client, 'end');
+    await server.shutdownAsync();
+    await ended;
+    expect(client.writable).to.equal(true);
+    client.end('after your end');
+    expect((await readAll(server)).toString()).to.equal('after your end');
+    await once(client, 'close');
     server.dispose();
   });
 });

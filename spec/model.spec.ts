@@ -31,6 +31,17 @@ interface Model {
   peerClosed: boolean;
   /** The error an aborted write stored: every later call throws this same object. */
   fault: unknown;
+  /**
+   * The APM/promise methods read, wrote or shut down: the peer's end then leaves the stream face
+   * alone (.NET's half-close, contract §4). Without them the face ends at the peer's end once
+   * nothing is unread, as a net.Socket does (§7), and a stream that has also ended its own side
+   * closes (disposed).
+   */
+  apm: boolean;
+  /** The stream face emitted 'end'. */
+  faceEnded: boolean;
+  /** end() was called on the stream face. */
+  endCalled: boolean;
 }
 
 /** Bytes the peer sent that the client has not read yet. */
@@ -102,6 +113,7 @@ class WriteAsync implements fc.AsyncCommand<Model, Real> {
     else {
       expect(error).to.equal(undefined);
       m.sent.push(data);
+      m.apm = true;
     }
   }
   toString = (): string => `writeAsync(${this.size})`;
@@ -122,6 +134,7 @@ class BeginWrite implements fc.AsyncCommand<Model, Real> {
       return;
     }
     expect(want).to.equal(null);
+    m.apm = true;
     await completedOnce(r, ar);
     r.client.endWrite(ar);
     m.sent.push(data);
@@ -133,6 +146,7 @@ class OverlappingWrites implements fc.AsyncCommand<Model, Real> {
   check = (m: Model): boolean => m.fault === undefined && !m.disposed && !m.shutdown;
   async run(m: Model, r: Real): Promise<void> {
     const big = payload(1 << 20);
+    m.apm = true;
     const first = r.client.writeAsync(big);
     // A second write while the first is pending: NotSupportedError, the first is unaffected.
     const one = payload(1);
@@ -164,8 +178,9 @@ class StreamWrite implements fc.AsyncCommand<Model, Real> {
 
 class AbortedRead implements fc.AsyncCommand<Model, Real> {
   check = (m: Model): boolean => m.fault === undefined && !m.disposed && unread(m) === 0 && !m.peerClosed;
-  async run(_m: Model, r: Real): Promise<void> {
+  async run(m: Model, r: Real): Promise<void> {
     const ac = new AbortController();
+    m.apm = true;
     const p = settle(r.client.readAsync(new Uint8Array(8), 0, 8, ac.signal));
     ac.abort();
     const { error, value } = await p;
@@ -193,6 +208,7 @@ class ZeroRead implements fc.AsyncCommand<Model, Real> {
       return;
     }
     const ar = r.client.beginRead(new Uint8Array(1), 0, 0);
+    m.apm = true;
     expect(ar.completedSynchronously).to.equal(true);
     expect(r.client.endRead(ar)).to.equal(0);
   }
@@ -208,6 +224,7 @@ class Shutdown implements fc.AsyncCommand<Model, Real> {
     else {
       expect(error).to.equal(undefined);
       m.shutdown = true;
+      m.apm = true;
     }
     expect(r.client.canWrite).to.equal(false);
   }
@@ -233,6 +250,7 @@ class ReadAsync implements fc.AsyncCommand<Model, Real> {
   check = (m: Model): boolean => m.fault === undefined && !m.disposed && (unread(m) > 0 || m.peerClosed);
   async run(m: Model, r: Real): Promise<void> {
     const buf = new Uint8Array(this.count);
+    m.apm = true;
     const n = await r.client.readAsync(buf, 0, this.count);
     checkRead(m, this.count, buf, n);
   }
@@ -244,6 +262,7 @@ class BeginRead implements fc.AsyncCommand<Model, Real> {
   check = (m: Model): boolean => m.fault === undefined && !m.disposed && (unread(m) > 0 || m.peerClosed);
   async run(m: Model, r: Real): Promise<void> {
     const buf = new Uint8Array(this.count);
+    m.apm = true;
     const ar = r.client.beginRead(buf, 0, this.count, counted(r));
     await completedOnce(r, ar);
     checkRead(m, this.count, buf, r.client.endRead(ar));
@@ -254,8 +273,17 @@ class BeginRead implements fc.AsyncCommand<Model, Real> {
 class PeerClose implements fc.AsyncCommand<Model, Real> {
   check = (m: Model): boolean => m.fault === undefined && !m.disposed && !m.peerClosed;
   async run(m: Model, r: Real): Promise<void> {
+    // Nobody used the .NET methods and nothing is unread: the stream face ends, as a socket's does.
+    const ends = !m.apm && unread(m) === 0;
+    const ended = ends ? new Promise((resolve) => r.client.once('end', resolve)) : undefined;
     await r.server.shutdownAsync();
     m.peerClosed = true;
+    if (ended) {
+      await ended;
+      m.faceEnded = true;
+      // Both sides over (end() was called): the stream closes (autoDestroy), i.e. it is disposed.
+      if (m.endCalled) m.disposed = true;
+    }
   }
   toString = (): string => 'peer.shutdownAsync';
 }
@@ -265,6 +293,8 @@ class StreamEnd implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real): Promise<void> {
     await new Promise<void>((res) => r.client.end(res));
     m.shutdown = true;
+    m.endCalled = true;
+    if (m.faceEnded) m.disposed = true;
     expect(r.client.canWrite).to.equal(false);
     expect(() => r.client.beginWrite(new Uint8Array(1), 0, 1)).to.throw(InvalidOperationError);
   }
@@ -276,6 +306,7 @@ class AbortedWrite implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real): Promise<void> {
     const big = payload(1 << 20);
     const ac = new AbortController();
+    m.apm = true;
     const pending = settle(r.client.writeAsync(big, 0, big.length, ac.signal));
     ac.abort();
     const { error } = await pending;
@@ -373,6 +404,9 @@ export async function modelRun(runs: number, seed?: number): Promise<void> {
           fromPeer: [],
           readByClient: 0,
           peerClosed: false,
+          apm: false,
+          faceEnded: false,
+          endCalled: false,
           fault: undefined,
         };
         await fc.asyncModelRun(() => ({ model, real }), cmds);
