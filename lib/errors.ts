@@ -37,6 +37,7 @@ export const Messages = {
   writeTimedOut: (ms: number): string => `The write operation timed out after ${ms} ms.`,
   handshakeTimedOut: (ms: number): string => `The TLS handshake did not complete within ${ms} ms.`,
   transportClosed: 'The transport is closed.',
+  disconnectedBeforeSecure: 'Client network socket disconnected before secure TLS connection was established',
   transportClosedBeforeWrite: 'The transport closed before it took every write.',
   notBytes: 'The inner stream delivered a chunk that is not bytes (objectMode).',
   notReadWrite: 'The stream has to be read/write.',

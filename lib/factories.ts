@@ -1,6 +1,8 @@
 import * as net from 'node:net';
 
+import * as tls from 'node:tls';
 import { IOError, Messages, TimeoutError } from './errors';
+import { nodeErrorOf, nodeSecureContext, nodeVerifier, rejectUnauthorizedOf } from './node-client';
 import type {
   CertificateWithKey,
   SslClientAuthenticationOptions,
@@ -14,7 +16,12 @@ const DEFAULT_HANDSHAKE_TIMEOUT = 120_000;
 
 /** `tls.connect`'s option names, plus the authentication options of SslClientAuthenticationOptions. */
 export interface ConnectOptions
-  extends Partial<SslClientAuthenticationOptions>, Omit<SslDuplexOptions, 'userCertificateValidationCallback'> {
+  extends
+    Partial<SslClientAuthenticationOptions>,
+    Omit<SslDuplexOptions, 'userCertificateValidationCallback'>,
+    Omit<tls.SecureContextOptions, 'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'crl' | 'ciphers'> {
+  /** Node's host name check, called when the chain verified; default `tls.checkServerIdentity`. */
+  checkServerIdentity?: (hostname: string, cert: tls.PeerCertificate) => Error | undefined;
   /** Default `'localhost'`; also the default `servername`. */
   host?: string;
   /** Default 443. */
@@ -36,7 +43,10 @@ export interface ConnectOptions
   passphrase?: string;
   /** ALPN names, like `applicationProtocols`. */
   ALPNProtocols?: string[];
-  /** Default true; false accepts any certificate (`authorized` and `authorizationError` tell). */
+  /**
+   * Default true (false when `NODE_TLS_REJECT_UNAUTHORIZED=0`, as in Node); false accepts any
+   * certificate (`authorized` and `authorizationError` tell).
+   */
   rejectUnauthorized?: boolean;
   /** Milliseconds for the handshake; default 120 000, like Node's servers. */
   handshakeTimeout?: number;
@@ -84,7 +94,10 @@ function certificateOf(o: {
   return undefined;
 }
 
-function duplexOptions(o: SslDuplexOptions & { rejectUnauthorized?: boolean }, acceptAll: boolean): SslDuplexOptions {
+function duplexOptions(
+  o: SslDuplexOptions,
+  validation: SslDuplexOptions['userCertificateValidationCallback'],
+): SslDuplexOptions {
   const d: SslDuplexOptions = {};
   if (o.leaveInnerStreamOpen !== undefined) d.leaveInnerStreamOpen = o.leaveInnerStreamOpen;
   if (o.allowHalfOpen !== undefined) d.allowHalfOpen = o.allowHalfOpen;
@@ -92,7 +105,7 @@ function duplexOptions(o: SslDuplexOptions & { rejectUnauthorized?: boolean }, a
   if (o.readTimeout !== undefined) d.readTimeout = o.readTimeout;
   if (o.writeTimeout !== undefined) d.writeTimeout = o.writeTimeout;
   if (o.keylog !== undefined) d.keylog = o.keylog;
-  if (acceptAll) d.userCertificateValidationCallback = () => true;
+  if (validation) d.userCertificateValidationCallback = validation;
   return d;
 }
 
@@ -173,6 +186,22 @@ export function connect(port: number, options?: ConnectOptions, listener?: Conne
 export function connect(...args: unknown[]): SslDuplex {
   const { options, listener } = normalizeConnectArgs(args);
   const host = options.host ?? 'localhost';
+  const auth: SslClientAuthenticationOptions = { targetHost: options.targetHost ?? (options.servername || host) };
+  const certificate = certificateOf(options);
+  if (options.clientCertificates) auth.clientCertificates = options.clientCertificates;
+  else if (certificate) auth.clientCertificates = [certificate];
+  copyAuthenticationOptions(options, auth, 'localCertificateSelectionCallback');
+  // Node's option names build Node's context, here, so that a bad option throws at the call as in
+  // tls.connect; the .NET options (enabledSslProtocols, clientCertificates) keep their own path.
+  const dotnet = options.enabledSslProtocols !== undefined || options.clientCertificates !== undefined;
+  if (!dotnet) auth.secureContext = nodeSecureContext(options as Record<string, unknown>);
+  if (options.session !== undefined) auth.session = options.session;
+  const rejectUnauthorized = rejectUnauthorizedOf(options.rejectUnauthorized);
+  const validation =
+    options.remoteCertificateValidationCallback !== undefined
+      ? undefined
+      : nodeVerifier(auth.targetHost, options.checkServerIdentity ?? tls.checkServerIdentity, rejectUnauthorized);
+
   let socket: InnerStream;
   if (options.socket !== undefined) {
     socket = options.socket;
@@ -183,18 +212,9 @@ export function connect(...args: unknown[]): SslDuplex {
     if (options.localAddress) (tcp as net.TcpNetConnectOpts).localAddress = options.localAddress;
     socket = net.connect(tcp);
   }
-  const rejectUnauthorized = options.rejectUnauthorized !== false;
-  const stream = new SslDuplex(socket, duplexOptions(options, !rejectUnauthorized));
+  const stream = new SslDuplex(socket, duplexOptions(options, validation));
   if (listener) stream.once('secureConnect', listener);
   if (options.timeout !== undefined) stream.setTimeout(options.timeout);
-
-  const auth: SslClientAuthenticationOptions = {
-    targetHost: options.targetHost ?? options.servername ?? host,
-  };
-  const certificate = certificateOf(options);
-  if (options.clientCertificates) auth.clientCertificates = options.clientCertificates;
-  else if (certificate) auth.clientCertificates = [certificate];
-  copyAuthenticationOptions(options, auth, 'localCertificateSelectionCallback');
 
   const onEarlyError = (err: Error): void => {
     if (!stream.destroyed) stream.destroy(new IOError(err.message, { cause: err }));
@@ -206,7 +226,7 @@ export function connect(...args: unknown[]): SslDuplex {
     stream.emit('connect');
     handshakeTimer(stream, options.handshakeTimeout);
     stream.authenticateAsClientAsync(auth).catch((err: Error) => {
-      if (!stream.destroyed) stream.destroy(err);
+      if (!stream.destroyed) stream.destroy(nodeErrorOf(err));
     });
   };
   if ((socket as net.Socket).connecting === true) socket.once('connect', start);
@@ -248,7 +268,7 @@ export class SslServer extends net.Server {
   #accept(socket: net.Socket): void {
     const o = this.#options;
     const acceptAll = this.#requestCert && o.rejectUnauthorized === false;
-    const stream = new SslDuplex(socket, duplexOptions(o, acceptAll));
+    const stream = new SslDuplex(socket, duplexOptions(o, acceptAll ? () => true : undefined));
     void [stream.remoteAddress, stream.remotePort, stream.remoteFamily]; // cache them for later reports
     const auth = this.#auth();
     const onClientError = (err: Error): void => {

@@ -73,6 +73,7 @@ export function planClient(
       };
       if (prepared.servername !== undefined) connectOptions.servername = prepared.servername;
       if (prepared.alpn !== undefined) connectOptions.ALPNProtocols = prepared.alpn;
+      if (options.session !== undefined) connectOptions.session = options.session;
       const socket = tls.connect(connectOptions);
       if (!renegotiate) socket.disableRenegotiation();
       return socket;
@@ -176,8 +177,11 @@ function secured(core: Core, auth: AuthRequest): void {
     sent ? auth.localCertificate : null,
     isServer ? verdict.hasCertificate && auth.clientCertificateRequired : sent,
   );
+  core.verdict = verdictOf(verdict.sslPolicyErrors, verdict.reasons);
   const { errors, rejection } = decide(core.face, verdict, isServer, auth.clientCertificateRequired, auth.validate);
-  core.verdict = verdictOf(errors, verdict.reasons);
+  verdict.detailed = undefined; // an idle connection does not keep Node's certificate objects
+  // The Node personality's verifier states `authorized` itself (Node's rules, not .NET's flags).
+  if (!core.verdictSet) core.verdict = verdictOf(errors, verdict.reasons);
   if (rejection !== null) {
     core.authFailed(rejection);
     return;

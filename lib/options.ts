@@ -1,4 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
+import type { SecureContext } from 'node:tls';
 import type { SslProtocols, X509RevocationMode } from './enums';
 
 /** A certificate with its private key: PEM/DER `cert` + `key`, or a PKCS#12 `pfx`. */
@@ -77,6 +78,12 @@ interface CommonAuthenticationOptions {
   crl?: PemOrDer;
   /** **Node:** OpenSSL cipher list (TLS 1.2 and below). */
   ciphers?: string;
+  /**
+   * **Node:** a context from `tls.createSecureContext`, used as it is: `enabledSslProtocols`, `ca`,
+   * `crl`, `ciphers` and the certificate are then not read (what `connect()` builds from Node's
+   * option names).
+   */
+  secureContext?: SecureContext;
 }
 
 /** .NET's `SslClientAuthenticationOptions`. */
@@ -87,6 +94,8 @@ export interface SslClientAuthenticationOptions extends CommonAuthenticationOpti
   clientCertificates?: CertificateWithKey[];
   /** Picks the client certificate; overrides the constructor's `userCertificateSelectionCallback`. */
   localCertificateSelectionCallback?: LocalCertificateSelectionCallback;
+  /** **Node:** a session to resume (from `getSession()` or the `'session'` event of an earlier connection). */
+  session?: Buffer;
 }
 
 /** .NET's `SslServerAuthenticationOptions`. */

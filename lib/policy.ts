@@ -9,13 +9,23 @@ export class PeerVerdict {
   readonly sslPolicyErrors: number;
   /** OpenSSL's reason for chain errors (e.g. `CERT_HAS_EXPIRED`), or the name mismatch message. */
   readonly reasons: readonly string[];
+  /** OpenSSL's verification error as Node reports it (code and message), null when the chain verified. */
+  readonly chainError: (Error & { code?: string }) | null;
+  /** The peer certificate as Node's object, for the validation callback only (dropped after it). */
+  detailed: DetailedPeerCertificate | undefined = undefined;
   readonly #raws: Buffer[];
   #chain: X509Certificate[] | undefined;
 
-  constructor(sslPolicyErrors: number, reasons: readonly string[], raws: Buffer[]) {
+  constructor(
+    sslPolicyErrors: number,
+    reasons: readonly string[],
+    raws: Buffer[],
+    chainError: (Error & { code?: string }) | null = null,
+  ) {
     this.sslPolicyErrors = sslPolicyErrors;
     this.reasons = reasons;
     this.#raws = raws;
+    this.chainError = chainError;
   }
 
   get hasCertificate(): boolean {
@@ -81,7 +91,9 @@ export function judgePeer(
       reasons.push(mismatch.message);
     }
   }
-  return new PeerVerdict(errors, reasons, raws);
+  const verdict = new PeerVerdict(errors, reasons, raws, verifyError ?? null);
+  verdict.detailed = peer;
+  return verdict;
 }
 
 /** `SslPolicyErrors` flags as .NET prints them. */
@@ -127,7 +139,9 @@ export function decide(
       : verdict.sslPolicyErrors;
   if (validate !== undefined) {
     try {
-      if (validate(sender, verdict.certificate, verdict.chain, errors) === true) return { errors, rejection: null };
+      // The verdict rides along for the Node personality's checkServerIdentity (see node-client.ts).
+      const v = validate as (...args: unknown[]) => unknown;
+      if (v(sender, verdict.certificate, verdict.chain, errors, verdict) === true) return { errors, rejection: null };
     } catch (err) {
       return { errors, rejection: new AuthenticationError(Messages.rejectedByCallback, { cause: err }) };
     }

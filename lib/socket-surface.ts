@@ -1,4 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
 import type * as net from 'node:net';
 import type * as tls from 'node:tls';
 import { Duplex } from 'readable-stream';
@@ -194,10 +195,11 @@ export abstract class SocketSurface extends Duplex {
     const alpn = this[kCore].session?.alpn;
     return alpn ? alpn : false;
   }
-  /** Client: the SNI name sent; server: the one received; false when none. */
+  /** Client: the SNI name sent (none for an IP address); server: the one received; false when none. */
   get servername(): string | false {
-    const host = this[kCore].targetHost;
-    return host === '' ? false : host;
+    const core = this[kCore];
+    const host = core.targetHost;
+    return host === '' || (core.role === 'client' && isIP(host) !== 0) ? false : host;
   }
 
   /** `tls.TLSSocket#getPeerCertificate`: the peer's certificate as an object (with `issuerCertificate` links when `detailed`), `{}` before the handshake or when none. Never throws. */

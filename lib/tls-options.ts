@@ -48,19 +48,21 @@ function keyPart(value: unknown): string {
   return `v${String(value)}`;
 }
 
+/** Every option that says something, by name: two option sets with the same key build the same context. */
 function contextKey(o: tls.SecureContextOptions): string {
-  return [o.minVersion, o.maxVersion, o.ciphers, o.ca, o.crl, o.cert, o.key, o.pfx, o.passphrase]
-    .map(keyPart)
+  const record = o as Record<string, unknown>;
+  return Object.keys(record)
+    .filter((k) => record[k] !== undefined)
+    .sort()
+    .map((k) => `${k}=${keyPart(record[k])}`)
     .join('|');
 }
 
-/** Builds (or reuses) a SecureContext; OpenSSL's refusal of bad PEM or a wrong key is the caller's mistake. */
-export function secureContext(
-  options: CommonOptions,
-  certificate: CertificateWithKey | null | undefined,
-  paramName: string,
-): tls.SecureContext {
-  const ctxOptions = contextOptions(options, certificate);
+/**
+ * `tls.createSecureContext`, or the context already built from the same options. Node's own
+ * errors (a bad PEM, a wrong passphrase, an unknown cipher) are thrown as they are.
+ */
+export function cachedSecureContext(ctxOptions: tls.SecureContextOptions): tls.SecureContext {
   const key = contextKey(ctxOptions);
   const cached = contexts.get(key);
   if (cached) {
@@ -69,12 +71,21 @@ export function secureContext(
     contexts.set(key, cached);
     return cached;
   }
+  const ctx = tls.createSecureContext(ctxOptions);
+  // Bounded: a selection callback that makes a new certificate per call must not grow this.
+  if (contexts.size >= MAX_CONTEXTS) contexts.delete(contexts.keys().next().value!);
+  contexts.set(key, ctx);
+  return ctx;
+}
+
+/** Builds (or reuses) a SecureContext; OpenSSL's refusal of bad PEM or a wrong key is the caller's mistake. */
+export function secureContext(
+  options: CommonOptions,
+  certificate: CertificateWithKey | null | undefined,
+  paramName: string,
+): tls.SecureContext {
   try {
-    const ctx = tls.createSecureContext(ctxOptions);
-    // Bounded: a selection callback that makes a new certificate per call must not grow this.
-    if (contexts.size >= MAX_CONTEXTS) contexts.delete(contexts.keys().next().value!);
-    contexts.set(key, ctx);
-    return ctx;
+    return cachedSecureContext(contextOptions(options, certificate));
   } catch (err) {
     throw new ArgumentError(paramName, Messages.optionRefused(paramName, (err as Error).message), {
       cause: err,
@@ -107,7 +118,7 @@ export function prepareClient(
   const alpn = checkProtocols(options.applicationProtocols);
   return {
     targetHost,
-    secureContext: secureContext(options, selectedCertificate, 'clientCertificates'),
+    secureContext: options.secureContext ?? secureContext(options, selectedCertificate, 'clientCertificates'),
     // SNI carries host names only (RFC 6066); Node warns when given an IP address.
     servername: targetHost !== '' && isIP(targetHost) === 0 ? targetHost : undefined,
     alpn,
@@ -129,7 +140,7 @@ export function prepareServer(options: SslServerAuthenticationOptions): Prepared
   }
   const alpn = checkProtocols(options.applicationProtocols);
   return {
-    secureContext: secureContext(options, options.serverCertificate, 'serverCertificate'),
+    secureContext: options.secureContext ?? secureContext(options, options.serverCertificate, 'serverCertificate'),
     requestCert: options.clientCertificateRequired === true,
     alpn,
     checkRevocation: revocationChecked(options),

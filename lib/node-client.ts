@@ -1,0 +1,95 @@
+import * as tls from 'node:tls';
+import { AuthenticationError, IOError, Messages } from './errors';
+import { SslPolicyErrors } from './enums';
+import type { RemoteCertificateValidationCallback } from './options';
+import { NO_VERDICT, type PeerVerdict } from './policy';
+import { kCore, type SocketSurface } from './socket-surface';
+import { cachedSecureContext } from './tls-options';
+
+/**
+ * The client half of the Node personality: what `connect()` does with Node's option names so
+ * that a socket it makes behaves as one from `tls.connect` would. The .NET methods on the same
+ * socket keep the contract's classes; only what `connect()` itself reports is Node's.
+ */
+
+/** `tls.createSecureContext`'s option names, as `tls.connect` accepts them. */
+const contextKeys = [
+  'ca',
+  'cert',
+  'key',
+  'pfx',
+  'passphrase',
+  'crl',
+  'ciphers',
+  'ecdhCurve',
+  'sigalgs',
+  'minVersion',
+  'maxVersion',
+  'secureProtocol',
+  'secureOptions',
+  'honorCipherOrder',
+  'dhparam',
+  'sessionIdContext',
+  'privateKeyEngine',
+  'privateKeyIdentifier',
+  'clientCertEngine',
+] as const;
+
+/**
+ * The context Node would build for these options (shared with every connection that says the
+ * same), or the caller's own `secureContext`. Node's errors for bad options are thrown here, at
+ * the call, as `tls.connect` throws them.
+ */
+export function nodeSecureContext(options: Record<string, unknown>): tls.SecureContext {
+  if (options.secureContext !== undefined && options.secureContext !== null) {
+    return options.secureContext as tls.SecureContext;
+  }
+  const ctx: Record<string, unknown> = {};
+  for (const key of contextKeys) if (options[key] !== undefined) ctx[key] = options[key];
+  return cachedSecureContext(ctx as tls.SecureContextOptions);
+}
+
+/**
+ * Node's verification: OpenSSL's verdict on the chain, then `checkServerIdentity` (Node's, or the
+ * caller's) unless the session was resumed. `authorized`/`authorizationError` say what it found;
+ * with `rejectUnauthorized` the handshake fails with that very error (Node's code and message).
+ */
+export function nodeVerifier(
+  hostname: string,
+  checkServerIdentity: (hostname: string, cert: tls.PeerCertificate) => Error | undefined,
+  rejectUnauthorized: boolean,
+): RemoteCertificateValidationCallback {
+  const verify = (sender: object, _c: unknown, _chain: unknown, _errors: number, verdict?: PeerVerdict): boolean => {
+    const stream = sender as SocketSurface;
+    let error: (Error & { code?: string }) | undefined = verdict?.chainError ?? undefined;
+    if (error === undefined && !stream.isSessionReused()) {
+      const cert = verdict?.detailed ?? stream.getPeerCertificate(true);
+      error = checkServerIdentity(hostname, cert as tls.PeerCertificate) ?? undefined;
+    }
+    const core = stream[kCore];
+    core.verdictSet = true;
+    core.verdict =
+      error === undefined
+        ? NO_VERDICT
+        : { errors: SslPolicyErrors.RemoteCertificateChainErrors, reason: error.code ?? error.message };
+    if (error !== undefined && rejectUnauthorized) throw error;
+    return true;
+  };
+  return verify as RemoteCertificateValidationCallback;
+}
+
+/** What `tls.connect` would emit on 'error' for a failed handshake: Node's error, not ours. */
+export function nodeErrorOf(err: unknown): Error {
+  const cause = (err as { cause?: unknown })?.cause;
+  if (err instanceof AuthenticationError && cause instanceof Error) return cause;
+  if (err instanceof IOError) {
+    if (cause instanceof Error) return cause;
+    return Object.assign(new Error(Messages.disconnectedBeforeSecure), { code: 'ECONNRESET' });
+  }
+  return err as Error;
+}
+
+/** Node's default, which NODE_TLS_REJECT_UNAUTHORIZED=0 turns off. */
+export function rejectUnauthorizedOf(option: boolean | undefined): boolean {
+  return option ?? process.env.NODE_TLS_REJECT_UNAUTHORIZED !== '0';
+}

@@ -1,0 +1,182 @@
+import { expect } from 'chai';
+import { once } from 'node:events';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { connect, createServer, type SslDuplex } from '../lib';
+import { fixtures } from './helpers/fixtures';
+
+/** A server from node:tls itself, so that only the client under test is ours. */
+async function nodeServer(options: tls.TlsOptions): Promise<{ port: number; close: () => void }> {
+  const server = tls.createServer(options, (s) => {
+    s.on('error', () => undefined);
+    s.end('hello');
+  });
+  server.on('tlsClientError', () => undefined);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as net.AddressInfo).port, close: () => server.close() };
+}
+
+async function secure(client: SslDuplex): Promise<void> {
+  await once(client, 'secureConnect');
+}
+
+describe("connect(): Node's options, verification and errors (node-client.ts, contract §8)", function () {
+  this.timeout(20000);
+
+  it('checkServerIdentity is called with the host name and the peer certificate, and decides', async () => {
+    const pki = await fixtures();
+    const { port, close } = await nodeServer({ cert: pki.otherHost.cert, key: pki.otherHost.key });
+    const seen: Array<[string, string]> = [];
+    const accepting = connect({
+      port,
+      host: '127.0.0.1',
+      servername: 'localhost',
+      ca: pki.ca.cert,
+      checkServerIdentity: (host, cert) => void seen.push([host, cert.subject.CN as string]),
+    });
+    await secure(accepting);
+    expect(seen).to.deep.equal([['localhost', 'other.example']]);
+    expect(accepting.authorized).to.equal(true);
+    accepting.destroy();
+
+    const refusal = Object.assign(new Error('not this one'), { code: 'MY_REFUSAL' });
+    const refusing = connect({ port, host: '127.0.0.1', ca: pki.ca.cert, checkServerIdentity: () => refusal });
+    const [err] = (await once(refusing, 'error')) as [Error];
+    expect(err).to.equal(refusal);
+    close();
+  });
+
+  it("a name mismatch is Node's ERR_TLS_CERT_ALTNAME_INVALID on 'error'; rejectUnauthorized: false reports it in authorizationError", async () => {
+    const pki = await fixtures();
+    const { port, close } = await nodeServer({ cert: pki.otherHost.cert, key: pki.otherHost.key });
+    const strict = connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.ca.cert });
+    const [err] = (await once(strict, 'error')) as [Error & { code?: string }];
+    expect(err.code).to.equal('ERR_TLS_CERT_ALTNAME_INVALID');
+    const lax = connect({
+      port,
+      host: '127.0.0.1',
+      servername: 'localhost',
+      ca: pki.ca.cert,
+      rejectUnauthorized: false,
+    });
+    await secure(lax);
+    expect(lax.authorized).to.equal(false);
+    expect(lax.authorizationError).to.equal('ERR_TLS_CERT_ALTNAME_INVALID');
+    lax.destroy();
+    close();
+  });
+
+  it('NODE_TLS_REJECT_UNAUTHORIZED=0 lets an untrusted server in, as it does for tls.connect', async () => {
+    const pki = await fixtures();
+    const { port, close } = await nodeServer({ cert: pki.selfSigned.cert, key: pki.selfSigned.key });
+    const before = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+    try {
+      const client = connect({ port, host: '127.0.0.1', servername: 'localhost' });
+      await secure(client);
+      expect(client.authorizationError).to.equal('DEPTH_ZERO_SELF_SIGNED_CERT');
+      client.destroy();
+    } finally {
+      if (before === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+      else process.env.NODE_TLS_REJECT_UNAUTHORIZED = before;
+      close();
+    }
+  });
+
+  it('minVersion / maxVersion are honoured: maxVersion TLSv1.2 negotiates TLS 1.2; minVersion TLSv1.3 against a TLS 1.2 server fails', async () => {
+    const pki = await fixtures();
+    const { port, close } = await nodeServer({ cert: pki.server.cert, key: pki.server.key, maxVersion: 'TLSv1.2' });
+    const capped = connect({
+      port,
+      host: '127.0.0.1',
+      servername: 'localhost',
+      ca: pki.ca.cert,
+      maxVersion: 'TLSv1.2',
+    });
+    await secure(capped);
+    expect(capped.getProtocol()).to.equal('TLSv1.2');
+    capped.destroy();
+    const floor = connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.ca.cert, minVersion: 'TLSv1.3' });
+    const [err] = (await once(floor, 'error')) as [Error & { code?: string }];
+    expect(err.code).to.match(/^ERR_SSL_/);
+    close();
+  });
+
+  it("bad options throw at the call with Node's own errors, and open no connection", async () => {
+    const server = net.createServer();
+    let connections = 0;
+    server.on('connection', (s) => (connections++, s.destroy()));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    expect(() => connect({ port, ciphers: 9 as unknown as string }))
+      .to.throw(TypeError)
+      .with.property('code', 'ERR_INVALID_ARG_TYPE');
+    expect(() => connect({ port, ciphers: 'NO-SUCH-CIPHER' })).to.throw(Error, /no cipher match/i);
+    expect(() => connect({ port, minVersion: 'TLSv9' as tls.SecureVersion }))
+      .to.throw(TypeError)
+      .with.property('code', 'ERR_TLS_INVALID_PROTOCOL_VERSION');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(connections).to.equal(0);
+    server.close();
+  });
+
+  it('a secureContext given is used as it is (its CA, not the default roots)', async () => {
+    const pki = await fixtures();
+    const { port, close } = await nodeServer({ cert: pki.server.cert, key: pki.server.key });
+    const client = connect({
+      port,
+      host: '127.0.0.1',
+      servername: 'localhost',
+      secureContext: tls.createSecureContext({ ca: pki.ca.cert }),
+    });
+    await secure(client);
+    expect(client.authorized).to.equal(true);
+    client.destroy();
+    close();
+  });
+
+  it('servername is false for an IP address (no SNI sent), as in Node', async () => {
+    const pki = await fixtures();
+    const { port, close } = await nodeServer({ cert: pki.server.cert, key: pki.server.key });
+    const client = connect({ port, host: '127.0.0.1', ca: pki.ca.cert });
+    await secure(client);
+    expect(client.servername).to.equal(false);
+    client.destroy();
+    close();
+  });
+
+  it("a session from 'session' resumes a later connection (session option)", async () => {
+    const pki = await fixtures();
+    const server = createServer({ cert: pki.server.cert, key: pki.server.key }, (s) => {
+      s.on('error', () => undefined);
+      s.end('x');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const options = {
+      port,
+      host: '127.0.0.1',
+      servername: 'localhost',
+      ca: pki.ca.cert,
+      maxVersion: 'TLSv1.2' as const,
+    };
+    const first = connect(options);
+    const [session] = (await once(first, 'session')) as [Buffer];
+    first.resume();
+    await once(first, 'close');
+    const second = connect({ ...options, session });
+    await secure(second);
+    expect(second.isSessionReused()).to.equal(true);
+    second.destroy();
+    server.close();
+  });
+
+  it("a server that hangs up during the handshake is Node's ECONNRESET on 'error'", async () => {
+    const server = net.createServer((s) => s.once('data', () => s.end()));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = connect({ port: (server.address() as net.AddressInfo).port, host: '127.0.0.1' });
+    const [err] = (await once(client, 'error')) as [Error & { code?: string }];
+    expect(err.code).to.equal('ECONNRESET');
+    server.close();
+  });
+});
