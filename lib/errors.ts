@@ -38,6 +38,8 @@ export const Messages = {
   handshakeTimedOut: (ms: number): string => `The TLS handshake did not complete within ${ms} ms.`,
   transportClosed: 'The transport is closed.',
   disconnectedBeforeSecure: 'Client network socket disconnected before secure TLS connection was established',
+  socketHangUp: 'socket hang up',
+  handshakeTimeoutNode: 'TLS handshake timeout',
   transportClosedBeforeWrite: 'The transport closed before it took every write.',
   notBytes: 'The inner stream delivered a chunk that is not bytes (objectMode).',
   notReadWrite: 'The stream has to be read/write.',

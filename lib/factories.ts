@@ -242,10 +242,18 @@ export function connect(...args: unknown[]): SslDuplex {
 export class SslServer extends net.Server {
   readonly #options: CreateServerOptions;
   #authOptions: SslServerAuthenticationOptions | undefined;
+  /** Built from Node's option names at construction, as tls.Server builds its own. */
+  readonly #context: tls.SecureContext | undefined;
 
   constructor(options: CreateServerOptions, secureConnectionListener?: (stream: SslDuplex) => void) {
     super({ pauseOnConnect: options.pauseOnConnect === true });
     this.#options = { ...options };
+    if (options.serverCertificate === undefined && options.enabledSslProtocols === undefined) {
+      // tls.Server's own checks of every option (types, SNICallback, booleans) and of the context:
+      // Node's errors, thrown here, as tls.createServer throws them.
+      new tls.Server(options as tls.TlsOptions);
+      this.#context = nodeSecureContext(options as Record<string, unknown>);
+    }
     if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
     this.on('connection', (socket: net.Socket) => this.#accept(socket));
   }
@@ -257,6 +265,7 @@ export class SslServer extends net.Server {
     const auth: SslServerAuthenticationOptions = { clientCertificateRequired: this.#requestCert };
     const certificate = o.serverCertificate ?? certificateOf(o);
     if (certificate) auth.serverCertificate = certificate;
+    if (this.#context) auth.secureContext = this.#context;
     copyAuthenticationOptions(o, auth, 'serverCertificateSelectionCallback');
     return (this.#authOptions = auth);
   }
@@ -272,7 +281,7 @@ export class SslServer extends net.Server {
     void [stream.remoteAddress, stream.remotePort, stream.remoteFamily]; // cache them for later reports
     const auth = this.#auth();
     const onClientError = (err: Error): void => {
-      this.emit('tlsClientError', err, stream);
+      this.emit('tlsClientError', nodeErrorOf(err, 'server'), stream);
     };
     stream.once('error', onClientError);
     handshakeTimer(stream, o.handshakeTimeout);

@@ -1,5 +1,5 @@
 import * as tls from 'node:tls';
-import { AuthenticationError, IOError, Messages } from './errors';
+import { AuthenticationError, IOError, Messages, TimeoutError } from './errors';
 import { SslPolicyErrors } from './enums';
 import type { RemoteCertificateValidationCallback } from './options';
 import { NO_VERDICT, type PeerVerdict } from './policy';
@@ -7,9 +7,9 @@ import { kCore, type SocketSurface } from './socket-surface';
 import { cachedSecureContext } from './tls-options';
 
 /**
- * The client half of the Node personality: what `connect()` does with Node's option names so
- * that a socket it makes behaves as one from `tls.connect` would. The .NET methods on the same
- * socket keep the contract's classes; only what `connect()` itself reports is Node's.
+ * The Node personality: what `connect()` and `createServer()` do with Node's option names so that
+ * a socket they make behaves as one from `tls` would. The .NET methods on the same socket keep the
+ * contract's classes; only what the factories themselves report is Node's.
  */
 
 /** `tls.createSecureContext`'s option names, as `tls.connect` accepts them. */
@@ -78,13 +78,20 @@ export function nodeVerifier(
   return verify as RemoteCertificateValidationCallback;
 }
 
-/** What `tls.connect` would emit on 'error' for a failed handshake: Node's error, not ours. */
-export function nodeErrorOf(err: unknown): Error {
+/**
+ * What `tls` would report for a failed handshake (the client's 'error', the server's
+ * 'tlsClientError'): Node's error, not ours, which keeps it as its `cause`.
+ */
+export function nodeErrorOf(err: unknown, role: 'client' | 'server' = 'client'): Error {
   const cause = (err as { cause?: unknown })?.cause;
   if (err instanceof AuthenticationError && cause instanceof Error) return cause;
+  if (err instanceof TimeoutError) {
+    return Object.assign(new Error(Messages.handshakeTimeoutNode), { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' });
+  }
   if (err instanceof IOError) {
     if (cause instanceof Error) return cause;
-    return Object.assign(new Error(Messages.disconnectedBeforeSecure), { code: 'ECONNRESET' });
+    const message = role === 'client' ? Messages.disconnectedBeforeSecure : Messages.socketHangUp;
+    return Object.assign(new Error(message), { code: 'ECONNRESET' });
   }
   return err as Error;
 }

@@ -135,7 +135,11 @@ export interface PreparedServer {
 }
 
 export function prepareServer(options: SslServerAuthenticationOptions): PreparedServer {
-  if (!options.serverCertificate && typeof options.serverCertificateSelectionCallback !== 'function') {
+  if (
+    !options.serverCertificate &&
+    !options.secureContext &&
+    typeof options.serverCertificateSelectionCallback !== 'function'
+  ) {
     throw new ArgumentNullError('serverCertificate');
   }
   const alpn = checkProtocols(options.applicationProtocols);

@@ -180,3 +180,33 @@ describe("connect(): Node's options, verification and errors (node-client.ts, co
     server.close();
   });
 });
+
+describe("createServer(): Node's options and errors (node-client.ts, contract §8)", function () {
+  this.timeout(20000);
+
+  it("bad options throw at the call with Node's own errors, as tls.createServer does", async () => {
+    const pki = await fixtures();
+    const base = { cert: pki.server.cert, key: pki.server.key };
+    expect(() => createServer({ ...base, ciphers: 'NO-SUCH-CIPHER' })).to.throw(Error, /no cipher match/i);
+    expect(() => createServer({ ...base, key: true as unknown as string }))
+      .to.throw(TypeError)
+      .with.property('code', 'ERR_INVALID_ARG_TYPE');
+    expect(() => createServer({ ...base, key: 'not a key' })).to.throw(Error);
+  });
+
+  it("a client speaking something else is Node's TLS error on 'tlsClientError'; one that hangs up is ECONNRESET 'socket hang up'", async () => {
+    const pki = await fixtures();
+    const server = createServer({ cert: pki.server.cert, key: pki.server.key });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const junk = net.connect(port, '127.0.0.1', () => junk.write('GET / HTTP/1.1\r\n\r\n'));
+    junk.on('error', () => undefined);
+    const [e1] = (await once(server, 'tlsClientError')) as [Error & { code?: string }];
+    expect(e1.code).to.match(/^ERR_SSL_/);
+    const quitter = net.connect(port, '127.0.0.1', () => quitter.end());
+    const [e2] = (await once(server, 'tlsClientError')) as [Error & { code?: string }];
+    expect(e2.code).to.equal('ECONNRESET');
+    expect(e2.message).to.match(/socket hang up/);
+    server.close();
+  });
+});
