@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 
 import * as tls from 'node:tls';
-import { IOError, Messages, TimeoutError } from './errors';
+import { Messages, TimeoutError } from './errors';
 import { nodeErrorOf, nodeSecureContext, nodeVerifier, rejectUnauthorizedOf } from './node-client';
 import type {
   CertificateWithKey,
@@ -52,6 +52,12 @@ export interface ConnectOptions
   handshakeTimeout?: number;
   /** 4 or 6: the address family for `host`. */
   family?: number;
+  /** `net.connect`'s: resolves `host` instead of `dns.lookup`. */
+  lookup?: net.LookupFunction;
+  /** `net.connect`'s: `dns.lookup` hints. */
+  hints?: number;
+  /** `net.connect`'s: try the addresses of `host` in turn (happy eyeballs). */
+  autoSelectFamily?: boolean;
   /** The local address to connect from. */
   localAddress?: string;
   /** Calls `setTimeout(timeout)` on the returned stream: `'timeout'` after that many idle milliseconds. */
@@ -206,18 +212,19 @@ export function connect(...args: unknown[]): SslDuplex {
   if (options.socket !== undefined) {
     socket = options.socket;
   } else {
-    const tcp: net.NetConnectOpts = options.path
-      ? { path: options.path }
-      : { port: options.port ?? 443, host, ...(options.family ? { family: options.family } : {}) };
-    if (options.localAddress) (tcp as net.TcpNetConnectOpts).localAddress = options.localAddress;
+    // net.connect's own options (lookup, hints, family, localAddress, autoSelectFamily…) go through.
+    const tcp = (
+      options.path ? { ...options, path: options.path } : { ...options, port: options.port ?? 443, host }
+    ) as net.NetConnectOpts;
     socket = net.connect(tcp);
   }
   const stream = new SslDuplex(socket, duplexOptions(options, validation));
   if (listener) stream.once('secureConnect', listener);
   if (options.timeout !== undefined) stream.setTimeout(options.timeout);
 
+  // The transport's own errors before the handshake (ECONNREFUSED…) are reported as they are, as tls.connect does.
   const onEarlyError = (err: Error): void => {
-    if (!stream.destroyed) stream.destroy(new IOError(err.message, { cause: err }));
+    if (!stream.destroyed) stream.destroy(err);
   };
   socket.once('error', onEarlyError);
   const start = (): void => {
@@ -226,7 +233,13 @@ export function connect(...args: unknown[]): SslDuplex {
     stream.emit('connect');
     handshakeTimer(stream, options.handshakeTimeout);
     stream.authenticateAsClientAsync(auth).catch((err: Error) => {
-      if (!stream.destroyed) stream.destroy(nodeErrorOf(err));
+      if (stream.destroyed) return;
+      const error = nodeErrorOf(err) as Error & Record<string, unknown>;
+      // Node says where it was going when the peer hung up.
+      if (error.code === 'ECONNRESET' && error.host === undefined && options.socket === undefined) {
+        Object.assign(error, { path: options.path, host, port: options.port, localAddress: options.localAddress });
+      }
+      stream.destroy(error);
     });
   };
   if ((socket as net.Socket).connecting === true) socket.once('connect', start);

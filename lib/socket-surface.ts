@@ -254,6 +254,40 @@ export abstract class SocketSurface extends Duplex {
   getPeerFinished(): Buffer | undefined {
     return this.#tls?.getPeerFinished();
   }
+  /** Plaintext bytes written but not yet handed to TLS (`net.Socket#bufferSize`). */
+  get bufferSize(): number {
+    return this.writableLength;
+  }
+  /** True from the start until the handshake is done, as `tls.TLSSocket#secureConnecting`. */
+  get secureConnecting(): boolean {
+    const phase = this[kCore].phase;
+    return phase === Phase.Created || phase === Phase.Authenticating;
+  }
+  /**
+   * `tls.TLSSocket#renegotiate` (TLS 1.2): passed to Node's TLS; false when there is no TLS yet or
+   * Node refuses (the callback then gets Node's error).
+   */
+  renegotiate(
+    options: { rejectUnauthorized?: boolean; requestCert?: boolean },
+    callback: (err: Error | null) => void,
+  ): boolean {
+    const socket = this.#tls;
+    if (socket === null) return false;
+    return socket.renegotiate(options, callback) !== false;
+  }
+  /** `tls.TLSSocket#disableRenegotiation`: the peer's renegotiation attempts become errors. */
+  disableRenegotiation(): void {
+    this.#tls?.disableRenegotiation();
+  }
+  /** `tls.TLSSocket#enableTrace`: OpenSSL's trace of this connection on stderr. */
+  enableTrace(): void {
+    this.#tls?.enableTrace();
+  }
+  /** `tls.TLSSocket#setMaxSendFragment`: false when there is no TLS yet or the size is refused. */
+  setMaxSendFragment(size: number): boolean {
+    return this.#tls?.setMaxSendFragment(size) === true;
+  }
+
   /**
    * RFC 5705 keying material. `ObjectDisposedError` or a stored fault, then `InvalidOperationError`
    * before authentication; Node's own `RangeError`/`TypeError` for bad arguments.

@@ -175,9 +175,46 @@ describe("connect(): Node's options, verification and errors (node-client.ts, co
     const server = net.createServer((s) => s.once('data', () => s.end()));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const client = connect({ port: (server.address() as net.AddressInfo).port, host: '127.0.0.1' });
-    const [err] = (await once(client, 'error')) as [Error & { code?: string }];
+    const [err] = (await once(client, 'error')) as [Error & { code?: string; host?: string; port?: number }];
     expect(err.code).to.equal('ECONNRESET');
+    expect([err.host, err.port]).to.deep.equal(['127.0.0.1', (server.address() as net.AddressInfo).port]);
     server.close();
+  });
+
+  it("net.connect's own options go through (lookup is asked for the address)", async () => {
+    const pki = await fixtures();
+    const { port, close } = await nodeServer({ cert: pki.server.cert, key: pki.server.key });
+    const asked: string[] = [];
+    const client = connect({
+      port,
+      host: 'localhost',
+      ca: pki.ca.cert,
+      lookup: ((hostname: string, o: { all?: boolean }, cb: (e: Error | null, a: unknown, f?: number) => void) => {
+        asked.push(hostname);
+        if (o.all) cb(null, [{ address: '127.0.0.1', family: 4 }]);
+        else cb(null, '127.0.0.1', 4);
+      }) as unknown as net.LookupFunction,
+    });
+    await secure(client);
+    expect(asked).to.deep.equal(['localhost']);
+    client.destroy();
+    close();
+  });
+
+  it("TLSSocket's members pass to Node's TLS: secureConnecting, bufferSize, setMaxSendFragment, disableRenegotiation, enableTrace", async () => {
+    const pki = await fixtures();
+    const { port, close } = await nodeServer({ cert: pki.server.cert, key: pki.server.key });
+    const client = connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.ca.cert });
+    expect(client.secureConnecting).to.equal(true);
+    await secure(client);
+    expect(client.secureConnecting).to.equal(false);
+    expect(client.bufferSize).to.equal(0);
+    expect(client.setMaxSendFragment(1024)).to.equal(true);
+    expect(client.setMaxSendFragment(1)).to.equal(false); // below OpenSSL's minimum of 512
+    client.disableRenegotiation();
+    expect(client.renegotiate({}, () => undefined)).to.equal(false); // TLS 1.3 has no renegotiation
+    client.destroy();
+    close();
   });
 });
 
