@@ -64,30 +64,7 @@ export interface ConnectOptions
   timeout?: number;
 }
 
-/** `tls.createServer`'s option names, plus the authentication options of SslServerAuthenticationOptions. */
-export interface CreateServerOptions
-  extends Partial<SslServerAuthenticationOptions>, Omit<SslDuplexOptions, 'userCertificateValidationCallback'> {
-  /** The server certificate (PEM/DER), with `key`; or give `serverCertificate`. */
-  cert?: string | Buffer | Array<string | Buffer>;
-  /** The private key of `cert`. */
-  key?: string | Buffer;
-  /** A PKCS#12 server certificate instead of `cert`/`key`. */
-  pfx?: string | Buffer;
-  /** For `key` or `pfx`. */
-  passphrase?: string;
-  /** ALPN names, like `applicationProtocols`. */
-  ALPNProtocols?: string[];
-  /** Ask clients for a certificate, like `clientCertificateRequired`. */
-  requestCert?: boolean;
-  /** With `requestCert`: default true; false lets clients with bad or no certificates in. */
-  rejectUnauthorized?: boolean;
-  /** Milliseconds a client has to finish the handshake; default 120 000, like Node's. 0 turns it off. */
-  handshakeTimeout?: number;
-  /** Passed to net.Server. */
-  pauseOnConnect?: boolean;
-}
-
-function certificateOf(o: {
+export function certificateOf(o: {
   cert?: unknown;
   key?: unknown;
   pfx?: unknown;
@@ -100,7 +77,7 @@ function certificateOf(o: {
   return undefined;
 }
 
-function duplexOptions(
+export function duplexOptions(
   o: SslDuplexOptions,
   validation: SslDuplexOptions['userCertificateValidationCallback'],
 ): SslDuplexOptions {
@@ -126,8 +103,8 @@ const sharedAuthenticationKeys = [
 ] as const;
 
 /** The authentication options given among `tls`-style options, with `ALPNProtocols` as ALPN. */
-function copyAuthenticationOptions(
-  from: ConnectOptions | CreateServerOptions,
+export function copyAuthenticationOptions(
+  from: { applicationProtocols?: string[]; ALPNProtocols?: string[] },
   to: SslClientAuthenticationOptions | SslServerAuthenticationOptions,
   selectionKey: 'localCertificateSelectionCallback' | 'serverCertificateSelectionCallback',
 ): void {
@@ -141,7 +118,7 @@ function copyAuthenticationOptions(
 }
 
 /** Arms the handshake timer; a silent peer cannot hold the connection forever. */
-function handshakeTimer(stream: SslDuplex, ms: number | undefined): void {
+export function handshakeTimer(stream: SslDuplex, ms: number | undefined): void {
   const limit = ms ?? DEFAULT_HANDSHAKE_TIMEOUT;
   if (limit <= 0) return;
   const timer = setTimeout(() => {
@@ -245,80 +222,4 @@ export function connect(...args: unknown[]): SslDuplex {
   if ((socket as net.Socket).connecting === true) socket.once('connect', start);
   else process.nextTick(start);
   return stream;
-}
-
-/**
- * A `net.Server` whose connections are wrapped in SslDuplex and authenticated as the server:
- * `'secureConnection'` (stream) on success, `'tlsClientError'` (error, stream) on failure, as
- * `tls.Server` has them. A handshake timeout (120 s by default) frees the slot of a silent client.
- */
-export class SslServer extends net.Server {
-  readonly #options: CreateServerOptions;
-  #authOptions: SslServerAuthenticationOptions | undefined;
-  /** Built from Node's option names at construction, as tls.Server builds its own. */
-  readonly #context: tls.SecureContext | undefined;
-
-  constructor(options: CreateServerOptions, secureConnectionListener?: (stream: SslDuplex) => void) {
-    super({ pauseOnConnect: options.pauseOnConnect === true });
-    this.#options = { ...options };
-    if (options.serverCertificate === undefined && options.enabledSslProtocols === undefined) {
-      // tls.Server's own checks of every option (types, SNICallback, booleans) and of the context:
-      // Node's errors, thrown here, as tls.createServer throws them.
-      new tls.Server(options as tls.TlsOptions);
-      this.#context = nodeSecureContext(options as Record<string, unknown>);
-    }
-    if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
-    this.on('connection', (socket: net.Socket) => this.#accept(socket));
-  }
-
-  /** Built once, so every connection shares one SecureContext (see tls-options.ts). */
-  #auth(): SslServerAuthenticationOptions {
-    if (this.#authOptions) return this.#authOptions;
-    const o = this.#options;
-    const auth: SslServerAuthenticationOptions = { clientCertificateRequired: this.#requestCert };
-    const certificate = o.serverCertificate ?? certificateOf(o);
-    if (certificate) auth.serverCertificate = certificate;
-    if (this.#context) auth.secureContext = this.#context;
-    copyAuthenticationOptions(o, auth, 'serverCertificateSelectionCallback');
-    return (this.#authOptions = auth);
-  }
-
-  get #requestCert(): boolean {
-    return this.#options.requestCert === true || this.#options.clientCertificateRequired === true;
-  }
-
-  #accept(socket: net.Socket): void {
-    const o = this.#options;
-    const acceptAll = this.#requestCert && o.rejectUnauthorized === false;
-    const stream = new SslDuplex(socket, duplexOptions(o, acceptAll ? () => true : undefined));
-    void [stream.remoteAddress, stream.remotePort, stream.remoteFamily]; // cache them for later reports
-    const auth = this.#auth();
-    const onClientError = (err: Error): void => {
-      this.emit('tlsClientError', nodeErrorOf(err, 'server'), stream);
-    };
-    stream.once('error', onClientError);
-    handshakeTimer(stream, o.handshakeTimeout);
-    stream.authenticateAsServerAsync(auth).then(
-      () => {
-        stream.removeListener('error', onClientError);
-        this.emit('secureConnection', stream);
-      },
-      (err: Error) => {
-        stream.removeListener('error', onClientError);
-        if (!stream.destroyed || stream.errored === null) onClientError(err);
-        stream.dispose();
-      },
-    );
-  }
-}
-
-/**
- * Shaped like `tls.createServer`: a listening-ready `SslServer` whose connections arrive as
- * authenticated SslDuplex streams on `'secureConnection'`; failed handshakes are `'tlsClientError'`.
- */
-export function createServer(
-  options: CreateServerOptions,
-  secureConnectionListener?: (stream: SslDuplex) => void,
-): SslServer {
-  return new SslServer(options, secureConnectionListener);
 }

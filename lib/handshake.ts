@@ -92,6 +92,7 @@ export function planServer(
   const prepared = prepareServer(options);
   throwIfAborted(signal);
   const select = options.serverCertificateSelectionCallback;
+  const nodeSni = options.SNICallback;
   // .NET 7+: a server refuses client-initiated renegotiation unless asked to allow it.
   const renegotiate = options.allowRenegotiation === true;
   return {
@@ -119,6 +120,11 @@ export function planServer(
           } catch (err) {
             cb(err as Error, undefined);
           }
+        };
+      } else if (typeof nodeSni === 'function') {
+        serverOptions.SNICallback = (servername, cb) => {
+          core.targetHost = servername;
+          nodeSni(servername, cb);
         };
       }
       const socket = new tls.TLSSocket(transport, serverOptions);

@@ -33,5 +33,7 @@ export type {
   SslDuplexOptions,
 } from './options';
 export type { InnerStream } from './transport';
-export { connect, createServer, SslServer } from './factories';
-export type { ConnectOptions, CreateServerOptions } from './factories';
+export { connect } from './factories';
+export { createServer, SslServer } from './server';
+export type { ConnectOptions } from './factories';
+export type { CreateServerOptions } from './server';

@@ -105,6 +105,11 @@ export interface SslServerAuthenticationOptions extends CommonAuthenticationOpti
   /** Picks the certificate for the client's SNI name (null when it sent none). */
   serverCertificateSelectionCallback?: ServerCertificateSelectionCallback;
   /**
+   * **Node:** `tls.createServer`'s SNI hook, used when `serverCertificateSelectionCallback` is not
+   * given: `cb(null, secureContext)` serves that context, `cb(null)` the default one.
+   */
+  SNICallback?: (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => void;
+  /**
    * Ask the client for a certificate. A client that sends none gets `RemoteCertificateNotAvailable`,
    * which fails authentication unless a validation callback accepts it.
    */

@@ -247,3 +247,39 @@ describe("createServer(): Node's options and errors (node-client.ts, contract §
     server.close();
   });
 });
+
+describe("SslServer: tls.Server's members (server.ts, contract §8)", function () {
+  this.timeout(20000);
+
+  it('addContext serves the context whose pattern matches the SNI name (one * for one label); others get the default', async () => {
+    const pki = await fixtures();
+    const server = createServer({ cert: pki.server.cert, key: pki.server.key }, (s) => {
+      s.on('error', () => undefined);
+      s.end();
+    });
+    server.addContext('*.test', { cert: pki.alpha.cert, key: pki.alpha.key });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const subjectFor = async (servername: string): Promise<string> => {
+      const c = connect({ port, host: '127.0.0.1', servername, rejectUnauthorized: false });
+      await secure(c);
+      const cn = c.getPeerCertificate().subject?.CN as string;
+      c.destroy();
+      return cn;
+    };
+    expect(await subjectFor('alpha.test')).to.equal('alpha.test');
+    expect(await subjectFor('a.b.test')).to.equal('localhost');
+    expect(await subjectFor('localhost')).to.equal('localhost');
+    server.close();
+  });
+
+  it('getTicketKeys/setTicketKeys read and replace the keys of the shared context', async () => {
+    const pki = await fixtures();
+    const server = createServer({ cert: pki.server.cert, key: pki.server.key });
+    const keys = server.getTicketKeys();
+    expect(keys.length).to.equal(48);
+    const fresh = Buffer.alloc(48, 7);
+    server.setTicketKeys(fresh);
+    expect(server.getTicketKeys().equals(fresh)).to.equal(true);
+  });
+});

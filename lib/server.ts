@@ -1,0 +1,154 @@
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { certificateOf, copyAuthenticationOptions, duplexOptions, handshakeTimer } from './factories';
+import { nodeErrorOf, nodeSecureContext } from './node-client';
+import type { SslDuplexOptions, SslServerAuthenticationOptions } from './options';
+import { SslDuplex } from './ssl-duplex';
+import { secureContext } from './tls-options';
+
+/** `tls.createServer`'s option names, plus the authentication options of SslServerAuthenticationOptions. */
+export interface CreateServerOptions
+  extends Partial<SslServerAuthenticationOptions>, Omit<SslDuplexOptions, 'userCertificateValidationCallback'> {
+  /** The server certificate (PEM/DER), with `key`; or give `serverCertificate`. */
+  cert?: string | Buffer | Array<string | Buffer>;
+  /** The private key of `cert`. */
+  key?: string | Buffer;
+  /** A PKCS#12 server certificate instead of `cert`/`key`. */
+  pfx?: string | Buffer;
+  /** For `key` or `pfx`. */
+  passphrase?: string;
+  /** ALPN names, like `applicationProtocols`. */
+  ALPNProtocols?: string[];
+  /** Ask clients for a certificate, like `clientCertificateRequired`. */
+  requestCert?: boolean;
+  /** With `requestCert`: default true; false lets clients with bad or no certificates in. */
+  rejectUnauthorized?: boolean;
+  /** Milliseconds a client has to finish the handshake; default 120 000, like Node's. 0 turns it off. */
+  handshakeTimeout?: number;
+  /** Passed to net.Server. */
+  pauseOnConnect?: boolean;
+}
+
+/**
+ * A `net.Server` whose connections are wrapped in SslDuplex and authenticated as the server:
+ * `'secureConnection'` (stream) on success, `'tlsClientError'` (error, stream) on failure, as
+ * `tls.Server` has them. A handshake timeout (120 s by default) frees the slot of a silent client.
+ */
+export class SslServer extends net.Server {
+  readonly #options: CreateServerOptions;
+  #authOptions: SslServerAuthenticationOptions | undefined;
+  /** Built from Node's option names at construction, as tls.Server builds its own. */
+  #context: tls.SecureContext | undefined;
+  /** `addContext()`'s entries: the SNI name as a pattern, and the context it gets. */
+  readonly #contexts: Array<[RegExp, tls.SecureContext]> = [];
+
+  constructor(options: CreateServerOptions, secureConnectionListener?: (stream: SslDuplex) => void) {
+    super({ pauseOnConnect: options.pauseOnConnect === true });
+    this.#options = { ...options };
+    if (options.serverCertificate === undefined && options.enabledSslProtocols === undefined) {
+      // tls.Server's own checks of every option (types, SNICallback, booleans) and of the context:
+      // Node's errors, thrown here, as tls.createServer throws them.
+      new tls.Server(options as tls.TlsOptions);
+      this.#context = nodeSecureContext(options as Record<string, unknown>);
+    }
+    if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
+    this.on('connection', (socket: net.Socket) => this.#accept(socket));
+  }
+
+  /** Built once, so every connection shares one SecureContext (see tls-options.ts). */
+  #auth(): SslServerAuthenticationOptions {
+    if (this.#authOptions) return this.#authOptions;
+    const o = this.#options;
+    const auth: SslServerAuthenticationOptions = { clientCertificateRequired: this.#requestCert };
+    const certificate = o.serverCertificate ?? certificateOf(o);
+    if (certificate) auth.serverCertificate = certificate;
+    if (this.#context) auth.secureContext = this.#context;
+    if (typeof o.SNICallback === 'function' || this.#contexts.length > 0) {
+      auth.SNICallback = (servername, cb) => this.#sni(servername, cb);
+    }
+    copyAuthenticationOptions(o, auth, 'serverCertificateSelectionCallback');
+    return (this.#authOptions = auth);
+  }
+
+  /** Node's SNI rule: the first `addContext()` pattern that matches, else the `SNICallback` option, else the default. */
+  #sni(servername: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void): void {
+    const found = this.#contexts.find(([pattern]) => pattern.test(servername));
+    if (found) cb(null, found[1]);
+    else if (typeof this.#options.SNICallback === 'function') this.#options.SNICallback(servername, cb);
+    else cb(null);
+  }
+
+  /**
+   * `tls.Server#addContext`: clients asking for `hostname` (SNI; `*` matches one label) get this
+   * context, built from `tls.createSecureContext` options or given as one.
+   */
+  addContext(hostname: string, context: tls.SecureContextOptions | tls.SecureContext): void {
+    const escaped = hostname.replace(/([.^$+?\-\\[\]{}])/g, '\\$1').replaceAll('*', '[^.]*');
+    const ctx = 'context' in context ? (context as tls.SecureContext) : tls.createSecureContext(context);
+    this.#contexts.push([new RegExp(`^${escaped}$`), ctx]);
+    this.#authOptions = undefined;
+  }
+
+  /** `tls.Server#setSecureContext`: later connections get a context built from these options. */
+  setSecureContext(options: tls.SecureContextOptions): void {
+    this.#context = nodeSecureContext(options as Record<string, unknown>);
+    Object.assign(this.#options, options);
+    this.#authOptions = undefined;
+  }
+
+  /** `tls.Server#getTicketKeys`: the 48 bytes that protect this server's session tickets. */
+  getTicketKeys(): Buffer {
+    return this.#native().getTicketKeys();
+  }
+
+  /** `tls.Server#setTicketKeys`: shares ticket keys with other servers (a cluster). */
+  setTicketKeys(keys: Buffer): void {
+    this.#native().setTicketKeys(keys);
+  }
+
+  /** The context every connection shares (the same one the .NET options build, from the cache). */
+  #native(): { getTicketKeys(): Buffer; setTicketKeys(keys: Buffer): void } {
+    const auth = this.#auth();
+    const ctx = auth.secureContext ?? secureContext(auth, auth.serverCertificate, 'serverCertificate');
+    return (ctx as unknown as { context: { getTicketKeys(): Buffer; setTicketKeys(keys: Buffer): void } }).context;
+  }
+
+  get #requestCert(): boolean {
+    return this.#options.requestCert === true || this.#options.clientCertificateRequired === true;
+  }
+
+  #accept(socket: net.Socket): void {
+    const o = this.#options;
+    const acceptAll = this.#requestCert && o.rejectUnauthorized === false;
+    const stream = new SslDuplex(socket, duplexOptions(o, acceptAll ? () => true : undefined));
+    void [stream.remoteAddress, stream.remotePort, stream.remoteFamily]; // cache them for later reports
+    const auth = this.#auth();
+    const onClientError = (err: Error): void => {
+      this.emit('tlsClientError', nodeErrorOf(err, 'server'), stream);
+    };
+    stream.once('error', onClientError);
+    handshakeTimer(stream, o.handshakeTimeout);
+    stream.authenticateAsServerAsync(auth).then(
+      () => {
+        stream.removeListener('error', onClientError);
+        this.emit('secureConnection', stream);
+      },
+      (err: Error) => {
+        stream.removeListener('error', onClientError);
+        if (!stream.destroyed || stream.errored === null) onClientError(err);
+        stream.dispose();
+      },
+    );
+  }
+}
+
+/**
+ * Shaped like `tls.createServer`: a listening-ready `SslServer` whose connections arrive as
+ * authenticated SslDuplex streams on `'secureConnection'`; failed handshakes are `'tlsClientError'`.
+ */
+export function createServer(
+  options: CreateServerOptions,
+  secureConnectionListener?: (stream: SslDuplex) => void,
+): SslServer {
+  return new SslServer(options, secureConnectionListener);
+}
