@@ -468,6 +468,12 @@ export class SslDuplex extends DotnetProperties {
     else this[kCore].write.submit(new WriteOp(cb as Done<void>, null, true));
   }
 
+  /** `'close'` carries `hadError`, as a `net.Socket`'s does (readable-stream emits it bare). */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'close' && args.length === 0) return super.emit('close', this.errored !== null);
+    return super.emit(event, ...args);
+  }
+
   /** @internal `destroy()` disposes. */
   override _destroy(error: Error | null, cb: (error: Error | null) => void): void {
     this[kCore].faceDestroyed(error);

@@ -283,3 +283,20 @@ describe("SslServer: tls.Server's members (server.ts, contract §8)", function (
     expect(server.getTicketKeys().equals(fresh)).to.equal(true);
   });
 });
+
+describe("the stream face's 'close' (contract §7)", () => {
+  it("'close' says hadError: true after an error, false after a clean end, as a net.Socket's does", async () => {
+    const pki = await fixtures();
+    const { port, close } = await nodeServer({ cert: pki.server.cert, key: pki.server.key });
+    const clean = connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.ca.cert });
+    clean.resume();
+    const [hadErrorClean] = (await once(clean, 'close')) as [boolean];
+    expect(hadErrorClean).to.equal(false);
+    const failing = connect({ port, host: '127.0.0.1', servername: 'wrong.example', ca: pki.ca.cert });
+    failing.on('error', () => undefined);
+    // (events.once would reject on the 'error' that comes first.)
+    const hadError = await new Promise<boolean>((resolve) => failing.once('close', resolve));
+    expect(hadError).to.equal(true);
+    close();
+  });
+});
