@@ -229,12 +229,11 @@ export class Core implements GuardView, ReadHost, WriteHost {
     if (report && !this.face.destroyed) this.face.destroy(error as Error);
   }
 
-  /**
-   * The stream face was destroyed: by its user (which disposes), or by a fault reported above
-   * (already torn down; the fault stays what later calls report).
-   */
+  /** The stream face was destroyed: by its user (which disposes), or by a fault reported above. */
   faceDestroyed(error: Error | null): void {
-    if (error !== null && error === this.fault) return;
+    // A faulted stream's face destroyed with an error is the fault's report (Node's error for a
+    // socket made by connect()/createServer()): the fault stays what later calls report.
+    if (error !== null && this.#phase === Phase.Faulted) return;
     this.dispose();
   }
 

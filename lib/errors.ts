@@ -39,6 +39,10 @@ export const Messages = {
   transportClosed: 'The transport is closed.',
   disconnectedBeforeSecure: 'Client network socket disconnected before secure TLS connection was established',
   socketHangUp: 'socket hang up',
+  argumentNotString: (name: string, value: unknown): string =>
+    `The "${name}" argument must be of type string. Received ${
+      value === undefined || value === null ? String(value) : `type ${typeof value} (${String(value)})`
+    }`,
   handshakeTimeoutNode: 'TLS handshake timeout',
   transportClosedBeforeWrite: 'The transport closed before it took every write.',
   notBytes: 'The inner stream delivered a chunk that is not bytes (objectMode).',
@@ -170,4 +174,9 @@ export function isSslDuplexError(
     e instanceof ArgumentOutOfRangeError ||
     e instanceof AbortError
   );
+}
+
+/** Node's own `ERR_INVALID_ARG_TYPE`, for the Node personality's members that Node checks the same way. */
+export function nodeArgTypeError(name: string, value: unknown): TypeError & { code: string } {
+  return Object.assign(new TypeError(Messages.argumentNotString(name, value)), { code: 'ERR_INVALID_ARG_TYPE' });
 }

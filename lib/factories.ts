@@ -2,7 +2,7 @@ import * as net from 'node:net';
 
 import * as tls from 'node:tls';
 import { Messages, TimeoutError } from './errors';
-import { nodeErrorOf, nodeSecureContext, nodeVerifier, rejectUnauthorizedOf } from './node-client';
+import { kNodeRole, nodeErrorOf, nodeSecureContext, nodeVerifier, rejectUnauthorizedOf } from './node-client';
 import type {
   CertificateWithKey,
   SslClientAuthenticationOptions,
@@ -196,6 +196,7 @@ export function connect(...args: unknown[]): SslDuplex {
     socket = net.connect(tcp);
   }
   const stream = new SslDuplex(socket, duplexOptions(options, validation));
+  (stream as { [kNodeRole]?: 'client' })[kNodeRole] = 'client';
   if (listener) stream.once('secureConnect', listener);
   if (options.timeout !== undefined) stream.setTimeout(options.timeout);
 
@@ -214,7 +215,8 @@ export function connect(...args: unknown[]): SslDuplex {
       const error = nodeErrorOf(err) as Error & Record<string, unknown>;
       // Node says where it was going when the peer hung up.
       if (error.code === 'ECONNRESET' && error.host === undefined && options.socket === undefined) {
-        Object.assign(error, { path: options.path, host, port: options.port, localAddress: options.localAddress });
+        const { path, host: asked, port, localAddress } = options;
+        Object.assign(error, { path, host: asked, port, localAddress });
       }
       stream.destroy(error);
     });

@@ -96,6 +96,9 @@ export function nodeErrorOf(err: unknown, role: 'client' | 'server' = 'client'):
   return err as Error;
 }
 
+/** Marks a socket made by connect()/createServer(): its stream face reports Node's errors. */
+export const kNodeRole = Symbol('ssl-duplex node personality');
+
 /** Node's default, which NODE_TLS_REJECT_UNAUTHORIZED=0 turns off. */
 export function rejectUnauthorizedOf(option: boolean | undefined): boolean {
   return option ?? process.env.NODE_TLS_REJECT_UNAUTHORIZED !== '0';

@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { certificateOf, copyAuthenticationOptions, duplexOptions, handshakeTimer } from './factories';
-import { nodeErrorOf, nodeSecureContext } from './node-client';
+import { kNodeRole, nodeErrorOf, nodeSecureContext } from './node-client';
 import type { SslDuplexOptions, SslServerAuthenticationOptions } from './options';
 import { SslDuplex } from './ssl-duplex';
 import { secureContext } from './tls-options';
@@ -121,6 +121,7 @@ export class SslServer extends net.Server {
     const o = this.#options;
     const acceptAll = this.#requestCert && o.rejectUnauthorized === false;
     const stream = new SslDuplex(socket, duplexOptions(o, acceptAll ? () => true : undefined));
+    (stream as { [kNodeRole]?: 'server' })[kNodeRole] = 'server';
     void [stream.remoteAddress, stream.remotePort, stream.remoteFamily]; // cache them for later reports
     const auth = this.#auth();
     const onClientError = (err: Error): void => {

@@ -4,7 +4,7 @@ import type * as net from 'node:net';
 import type * as tls from 'node:tls';
 import { Duplex } from 'readable-stream';
 import type { Core } from './core';
-import { ArgumentOutOfRangeError } from './errors';
+import { ArgumentOutOfRangeError, nodeArgTypeError } from './errors';
 import { throwIfNotAuthenticated } from './guards';
 import { Phase } from './state';
 
@@ -274,6 +274,16 @@ export abstract class SocketSurface extends Duplex {
     const socket = this.#tls;
     if (socket === null) return false;
     return socket.renegotiate(options, callback) !== false;
+  }
+  /**
+   * `tls.TLSSocket#setServername`: passed to Node's TLS; a name that is not a string throws Node's
+   * `ERR_INVALID_ARG_TYPE`, as Node does.
+   */
+  setServername(name: string): void {
+    if (typeof name !== 'string') {
+      throw nodeArgTypeError('name', name);
+    }
+    (this.#tls as (tls.TLSSocket & { setServername?(name: string): void }) | null)?.setServername?.(name);
   }
   /** `tls.TLSSocket#disableRenegotiation`: the peer's renegotiation attempts become errors. */
   disableRenegotiation(): void {

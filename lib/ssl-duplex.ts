@@ -12,6 +12,7 @@ import type {
   SslDuplexOptions,
   SslServerAuthenticationOptions,
 } from './options';
+import { kNodeRole, nodeErrorOf } from './node-client';
 import { Pending, type Done } from './pending';
 import { ReadOp } from './read-half';
 import { DotnetProperties } from './dotnet-properties';
@@ -437,7 +438,8 @@ export class SslDuplex extends DotnetProperties {
    */
   override destroy(error?: Error, cb?: (error: Error | null) => void): this {
     if (corkedThisTick.delete(this)) this.uncork();
-    return super.destroy(error, cb);
+    const role = (this as { [kNodeRole]?: 'client' | 'server' })[kNodeRole];
+    return super.destroy(error && role ? nodeErrorOf(error, role) : error, cb);
   }
 
   /** @internal Queued before authentication; the same write slot as `beginWrite`. */

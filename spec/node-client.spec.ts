@@ -201,7 +201,7 @@ describe("connect(): Node's options, verification and errors (node-client.ts, co
     close();
   });
 
-  it("TLSSocket's members pass to Node's TLS: secureConnecting, bufferSize, setMaxSendFragment, disableRenegotiation, enableTrace", async () => {
+  it("TLSSocket's members pass to Node's TLS: secureConnecting, bufferSize, setMaxSendFragment, disableRenegotiation, setServername's check", async () => {
     const pki = await fixtures();
     const { port, close } = await nodeServer({ cert: pki.server.cert, key: pki.server.key });
     const client = connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.ca.cert });
@@ -212,6 +212,9 @@ describe("connect(): Node's options, verification and errors (node-client.ts, co
     expect(client.setMaxSendFragment(1024)).to.equal(true);
     expect(client.setMaxSendFragment(1)).to.equal(false); // below OpenSSL's minimum of 512
     client.disableRenegotiation();
+    expect(() => client.setServername(undefined as unknown as string))
+      .to.throw(TypeError)
+      .with.property('code', 'ERR_INVALID_ARG_TYPE');
     expect(client.renegotiate({}, () => undefined)).to.equal(false); // TLS 1.3 has no renegotiation
     client.destroy();
     close();

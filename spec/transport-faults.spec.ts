@@ -104,14 +104,19 @@ describe('transport faults', function () {
     server.dispose();
   });
 
-  it('the stream face reports a transport fault as one error event, then close', async () => {
+  it("the stream face reports a transport fault as one error event (for a socket from connect(), Node's ECONNRESET), then close", async () => {
     const { client, reset, close } = await resettingPeer();
     client.resume();
     const errored = once(client, 'error');
     const closed = new Promise((resolve) => client.once('close', resolve));
     reset();
-    const [e] = (await errored) as [Error];
-    expect(e).to.be.instanceOf(IOError);
+    const [e] = (await errored) as [Error & { code?: string }];
+    expect(e).to.not.be.instanceOf(IOError);
+    expect(e.code).to.equal('ECONNRESET');
+    // The .NET methods on the same socket keep the contract's class, with Node's error as cause.
+    const stored = await client.readAsync(new Uint8Array(1)).catch((err: unknown) => err);
+    expect(stored).to.be.instanceOf(IOError);
+    expect((stored as IOError).cause).to.equal(e);
     await closed;
     close();
   });
