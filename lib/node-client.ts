@@ -2,7 +2,7 @@ import * as tls from 'node:tls';
 import { AuthenticationError, IOError, Messages, TimeoutError } from './errors';
 import { SslPolicyErrors } from './enums';
 import type { RemoteCertificateValidationCallback } from './options';
-import { NO_VERDICT, type PeerVerdict } from './policy';
+import { kVerdictOnly, NO_VERDICT, type PeerVerdict } from './policy';
 import { kCore, type SocketSurface } from './socket-surface';
 import { cachedSecureContext } from './tls-options';
 
@@ -75,7 +75,7 @@ export function nodeVerifier(
     if (error !== undefined && rejectUnauthorized) throw error;
     return true;
   };
-  return verify as RemoteCertificateValidationCallback;
+  return Object.assign(verify, { [kVerdictOnly]: true as const }) as unknown as RemoteCertificateValidationCallback;
 }
 
 /**

@@ -112,6 +112,9 @@ export function authorizationErrorOf(flags: number, reasons: readonly string[]):
   return 'NO_PEER_CERTIFICATE';
 }
 
+/** Marks a validation callback that reads only the verdict (its 5th argument), not the certificates. */
+export const kVerdictOnly = Symbol('ssl-duplex verdict only');
+
 /** What the surface reports of the peer after the handshake (`authorized`, `authorizationError`). */
 export interface Verdict {
   errors: number;
@@ -139,9 +142,14 @@ export function decide(
       : verdict.sslPolicyErrors;
   if (validate !== undefined) {
     try {
-      // The verdict rides along for the Node personality's checkServerIdentity (see node-client.ts).
-      const v = validate as (...args: unknown[]) => unknown;
-      if (v(sender, verdict.certificate, verdict.chain, errors, verdict) === true) return { errors, rejection: null };
+      // The verdict rides along for the Node personality's verifier (node-client.ts), which needs
+      // no parsed certificates: parsing them costs a tenth of a handshake.
+      const v = validate as ((...args: unknown[]) => unknown) & { [kVerdictOnly]?: true };
+      const accepted =
+        v[kVerdictOnly] === true
+          ? v(sender, null, [], errors, verdict)
+          : v(sender, verdict.certificate, verdict.chain, errors, verdict);
+      if (accepted === true) return { errors, rejection: null };
     } catch (err) {
       return { errors, rejection: new AuthenticationError(Messages.rejectedByCallback, { cause: err }) };
     }
