@@ -39,6 +39,9 @@ export const Messages = {
   transportClosed: 'The transport is closed.',
   disconnectedBeforeSecure: 'Client network socket disconnected before secure TLS connection was established',
   socketHangUp: 'socket hang up',
+  dhParamSize: (size: number): string => `DH parameter size ${size} is less than 2048`,
+  minDHSizeNotNumber: (v: unknown): string => `options.minDHSize is not a number: ${String(v)}`,
+  minDHSizeNotPositive: (v: unknown): string => `options.minDHSize is not a positive number: ${String(v)}`,
   argumentNotString: (name: string, value: unknown): string =>
     `The "${name}" argument must be of type string. Received ${
       value === undefined || value === null ? String(value) : `type ${typeof value} (${String(value)})`

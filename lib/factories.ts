@@ -2,7 +2,14 @@ import * as net from 'node:net';
 
 import * as tls from 'node:tls';
 import { Messages, TimeoutError } from './errors';
-import { kNodeRole, nodeErrorOf, nodeSecureContext, nodeVerifier, rejectUnauthorizedOf } from './node-client';
+import {
+  checkMinDHSize,
+  kNodeRole,
+  nodeErrorOf,
+  nodeSecureContext,
+  nodeVerifier,
+  rejectUnauthorizedOf,
+} from './node-client';
 import type {
   CertificateWithKey,
   SslClientAuthenticationOptions,
@@ -60,6 +67,8 @@ export interface ConnectOptions
   autoSelectFamily?: boolean;
   /** The local address to connect from. */
   localAddress?: string;
+  /** Node's: the smallest Diffie-Hellman key accepted from the server, in bits (default 1024). */
+  minDHSize?: number;
   /** Calls `setTimeout(timeout)` on the returned stream: `'timeout'` after that many idle milliseconds. */
   timeout?: number;
 }
@@ -180,10 +189,16 @@ export function connect(...args: unknown[]): SslDuplex {
   if (!dotnet) auth.secureContext = nodeSecureContext(options as Record<string, unknown>);
   if (options.session !== undefined) auth.session = options.session;
   const rejectUnauthorized = rejectUnauthorizedOf(options.rejectUnauthorized);
+  const minDHSize = checkMinDHSize(options);
   const validation =
     options.remoteCertificateValidationCallback !== undefined
       ? undefined
-      : nodeVerifier(auth.targetHost, options.checkServerIdentity ?? tls.checkServerIdentity, rejectUnauthorized);
+      : nodeVerifier(
+          auth.targetHost,
+          options.checkServerIdentity ?? tls.checkServerIdentity,
+          rejectUnauthorized,
+          minDHSize,
+        );
 
   let socket: InnerStream;
   if (options.socket !== undefined) {

@@ -1,3 +1,4 @@
+import assert from 'node:assert';
 import * as tls from 'node:tls';
 import { AuthenticationError, IOError, Messages, TimeoutError } from './errors';
 import { SslPolicyErrors } from './enums';
@@ -58,9 +59,15 @@ export function nodeVerifier(
   hostname: string,
   checkServerIdentity: (hostname: string, cert: tls.PeerCertificate) => Error | undefined,
   rejectUnauthorized: boolean,
+  minDHSize = 1024,
 ): RemoteCertificateValidationCallback {
   const verify = (sender: object, _c: unknown, _chain: unknown, _errors: number, verdict?: PeerVerdict): boolean => {
     const stream = sender as SocketSurface;
+    // Node refuses weak Diffie-Hellman whatever rejectUnauthorized says.
+    const key = stream.getEphemeralKeyInfo() as { type?: string; size?: number } | null;
+    if (key?.type === 'DH' && key.size !== undefined && key.size < minDHSize) {
+      throw Object.assign(new Error(Messages.dhParamSize(key.size)), { code: 'ERR_TLS_DH_PARAM_SIZE' });
+    }
     let error: (Error & { code?: string }) | undefined = verdict?.chainError ?? undefined;
     if (error === undefined && !stream.isSessionReused()) {
       const cert = verdict?.detailed ?? stream.getPeerCertificate(true);
@@ -98,6 +105,15 @@ export function nodeErrorOf(err: unknown, role: 'client' | 'server' = 'client'):
 
 /** Marks a socket made by connect()/createServer(): its stream face reports Node's errors. */
 export const kNodeRole = Symbol('ssl-duplex node personality');
+
+/** `minDHSize`, checked as tls.connect checks it (an AssertionError with Node's message). */
+export function checkMinDHSize(options: { minDHSize?: unknown }): number | undefined {
+  if (!('minDHSize' in options)) return undefined;
+  const size = options.minDHSize;
+  assert(typeof size === 'number', Messages.minDHSizeNotNumber(size));
+  assert(size > 0, Messages.minDHSizeNotPositive(size));
+  return size;
+}
 
 /** Node's default, which NODE_TLS_REJECT_UNAUTHORIZED=0 turns off. */
 export function rejectUnauthorizedOf(option: boolean | undefined): boolean {

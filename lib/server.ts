@@ -122,6 +122,8 @@ export class SslServer extends net.Server {
     const acceptAll = this.#requestCert && o.rejectUnauthorized === false;
     const stream = new SslDuplex(socket, duplexOptions(o, acceptAll ? () => true : undefined));
     (stream as { [kNodeRole]?: 'server' })[kNodeRole] = 'server';
+    // tls.Server's 'keylog' (line, socket), for the connections of a server somebody listens to.
+    if (this.listenerCount('keylog') > 0) stream.on('keylog', (line: Buffer) => this.emit('keylog', line, stream));
     void [stream.remoteAddress, stream.remotePort, stream.remoteFamily]; // cache them for later reports
     const auth = this.#auth();
     const onClientError = (err: Error): void => {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
@@ -301,5 +302,59 @@ describe("the stream face's 'close' (contract §7)", () => {
     const hadError = await new Promise<boolean>((resolve) => failing.once('close', resolve));
     expect(hadError).to.equal(true);
     close();
+  });
+});
+
+describe("connect(): minDHSize and the server's keylog (node-client.ts, server.ts)", function () {
+  this.timeout(20000);
+
+  it('minDHSize is checked at the call as tls.connect checks it (AssertionError), and a weaker DH server is ERR_TLS_DH_PARAM_SIZE', async () => {
+    expect(() => connect({ port: 1, minDHSize: 0 })).to.throw(/minDHSize is not a positive number/);
+    expect(() => connect({ port: 1, minDHSize: '1' as unknown as number })).to.throw(/minDHSize is not a number/);
+    const pki = await fixtures();
+    const dhparam = spawnSync('openssl', ['dhparam', '1024'], { encoding: 'utf8' }).stdout;
+    const { port, close } = await nodeServer({
+      cert: pki.rsaServer.cert,
+      key: pki.rsaServer.key,
+      dhparam,
+      ciphers: 'DHE-RSA-AES128-GCM-SHA256',
+      maxVersion: 'TLSv1.2',
+    });
+    const options = {
+      port,
+      host: '127.0.0.1',
+      servername: 'localhost',
+      ca: pki.ca.cert,
+      maxVersion: 'TLSv1.2' as const,
+    };
+    const weak = connect({ ...options, minDHSize: 2048 });
+    const [err] = (await once(weak, 'error')) as [Error & { code?: string }];
+    expect(err.code).to.equal('ERR_TLS_DH_PARAM_SIZE');
+    const fine = connect({ ...options, minDHSize: 1024 });
+    await secure(fine);
+    expect((fine.getEphemeralKeyInfo() as { type?: string }).type).to.equal('DH');
+    fine.destroy();
+    close();
+  });
+
+  it("an SslServer with a 'keylog' listener emits (line, socket) for its connections, as tls.Server does", async () => {
+    const pki = await fixtures();
+    const server = createServer({ cert: pki.server.cert, key: pki.server.key }, (s) => s.end());
+    const lines: Array<[Buffer, unknown]> = [];
+    server.on('keylog', (line: Buffer, socket: unknown) => lines.push([line, socket]));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = connect({
+      port: (server.address() as net.AddressInfo).port,
+      host: '127.0.0.1',
+      servername: 'localhost',
+      ca: pki.ca.cert,
+    });
+    await secure(client);
+    client.resume();
+    await once(client, 'close');
+    expect(lines.length).to.be.greaterThan(0);
+    expect(lines[0]![0].toString()).to.match(/^[A-Z_]+ [0-9a-f]+ [0-9a-f]+/);
+    expect((lines[0]![1] as { encrypted?: boolean }).encrypted).to.equal(true);
+    server.close();
   });
 });
