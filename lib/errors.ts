@@ -39,6 +39,8 @@ export const Messages = {
   transportClosed: 'The transport is closed.',
   disconnectedBeforeSecure: 'Client network socket disconnected before secure TLS connection was established',
   socketHangUp: 'socket hang up',
+  ipServername:
+    'Setting the TLS ServerName to an IP address is not permitted by RFC 6066. This will be ignored in a future version.',
   dhParamSize: (size: number): string => `DH parameter size ${size} is less than 2048`,
   minDHSizeNotNumber: (v: unknown): string => `options.minDHSize is not a number: ${String(v)}`,
   minDHSizeNotPositive: (v: unknown): string => `options.minDHSize is not a positive number: ${String(v)}`,

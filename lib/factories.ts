@@ -9,6 +9,7 @@ import {
   nodeSecureContext,
   nodeVerifier,
   rejectUnauthorizedOf,
+  warnIpServername,
 } from './node-client';
 import type {
   CertificateWithKey,
@@ -190,6 +191,7 @@ export function connect(...args: unknown[]): SslDuplex {
   if (options.session !== undefined) auth.session = options.session;
   const rejectUnauthorized = rejectUnauthorizedOf(options.rejectUnauthorized);
   const minDHSize = checkMinDHSize(options);
+  warnIpServername(options.servername);
   const validation =
     options.remoteCertificateValidationCallback !== undefined
       ? undefined

@@ -1,4 +1,5 @@
 import assert from 'node:assert';
+import { isIP } from 'node:net';
 import * as tls from 'node:tls';
 import { AuthenticationError, IOError, Messages, TimeoutError } from './errors';
 import { SslPolicyErrors } from './enums';
@@ -45,7 +46,8 @@ export function nodeSecureContext(options: Record<string, unknown>): tls.SecureC
   if (options.secureContext !== undefined && options.secureContext !== null) {
     return options.secureContext as tls.SecureContext;
   }
-  const ctx: Record<string, unknown> = {};
+  // Node's defaults first, as tls.connect passes them.
+  const ctx: Record<string, unknown> = { ciphers: tls.DEFAULT_CIPHERS };
   for (const key of contextKeys) if (options[key] !== undefined) ctx[key] = options[key];
   return cachedSecureContext(ctx as tls.SecureContextOptions);
 }
@@ -113,6 +115,15 @@ export function checkMinDHSize(options: { minDHSize?: unknown }): number | undef
   assert(typeof size === 'number', Messages.minDHSizeNotNumber(size));
   assert(size > 0, Messages.minDHSizeNotPositive(size));
   return size;
+}
+
+let ipServernameWarned = false;
+
+/** Node's DEP0123, once per process, for a `servername` that is an IP address. */
+export function warnIpServername(servername: unknown): void {
+  if (ipServernameWarned || typeof servername !== 'string' || isIP(servername) === 0) return;
+  ipServernameWarned = true;
+  process.emitWarning(Messages.ipServername, 'DeprecationWarning', 'DEP0123');
 }
 
 /** Node's default, which NODE_TLS_REJECT_UNAUTHORIZED=0 turns off. */

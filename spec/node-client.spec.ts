@@ -136,6 +136,26 @@ describe("connect(): Node's options, verification and errors (node-client.ts, co
     close();
   });
 
+  it('a servername that is an IP address gets DEP0123, once, as tls.connect warns', async () => {
+    const pki = await fixtures();
+    const { port, close } = await nodeServer({ cert: pki.server.cert, key: pki.server.key });
+    const warnings: Array<{ name: string; code?: string }> = [];
+    const onWarning = (w: Error & { code?: string }): number => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const client = connect({ port, host: '127.0.0.1', servername: '127.0.0.1', ca: pki.ca.cert });
+        await secure(client);
+        client.destroy();
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.map((w) => [w.name, w.code])).to.deep.equal([['DeprecationWarning', 'DEP0123']]);
+    } finally {
+      process.removeListener('warning', onWarning);
+      close();
+    }
+  });
+
   it('servername is false for an IP address (no SNI sent), as in Node', async () => {
     const pki = await fixtures();
     const { port, close } = await nodeServer({ cert: pki.server.cert, key: pki.server.key });
