@@ -3,12 +3,7 @@ import { once } from 'node:events';
 import * as net from 'node:net';
 import { AuthenticationError, connect, createServer, SslDuplex, SslServer } from '../lib';
 import { fixtures } from './helpers/fixtures';
-import { readExactly, sslPair, tick } from './helpers/pairs';
-
-async function listen(server: net.Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as net.AddressInfo).port;
-}
+import { listen, readExactly, sslPair, tick } from './helpers/pairs';
 
 describe('connect() and createServer() (contract §8)', () => {
   it("connect emits 'connect' then 'secureConnect'; createServer emits 'secureConnection'", async () => {

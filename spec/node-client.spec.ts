@@ -5,6 +5,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { connect, createServer, type SslDuplex } from '../lib';
 import { fixtures } from './helpers/fixtures';
+import { listen } from './helpers/pairs';
 
 /** A server from node:tls itself, so that only the client under test is ours. */
 async function nodeServer(options: tls.TlsOptions): Promise<{ port: number; close: () => void }> {
@@ -13,8 +14,17 @@ async function nodeServer(options: tls.TlsOptions): Promise<{ port: number; clos
     s.end('hello');
   });
   server.on('tlsClientError', () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as net.AddressInfo).port, close: () => server.close() };
+  return { port: await listen(server), close: () => server.close() };
+}
+
+/** Node's own server with the test certificate for localhost: the fixtures, its port, close(). */
+async function localhostServer(): Promise<{
+  pki: Awaited<ReturnType<typeof fixtures>>;
+  port: number;
+  close: () => void;
+}> {
+  const pki = await fixtures();
+  return { pki, ...(await nodeServer({ cert: pki.server.cert, key: pki.server.key })) };
 }
 
 async function secure(client: SslDuplex): Promise<void> {
@@ -107,8 +117,7 @@ describe("connect(): Node's options, verification and errors (node-client.ts, co
     const server = net.createServer();
     let connections = 0;
     server.on('connection', (s) => (connections++, s.destroy()));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as net.AddressInfo).port;
+    const port = await listen(server);
     expect(() => connect({ port, ciphers: 9 as unknown as string }))
       .to.throw(TypeError)
       .with.property('code', 'ERR_INVALID_ARG_TYPE');
@@ -122,8 +131,7 @@ describe("connect(): Node's options, verification and errors (node-client.ts, co
   });
 
   it('a secureContext given is used as it is (its CA, not the default roots)', async () => {
-    const pki = await fixtures();
-    const { port, close } = await nodeServer({ cert: pki.server.cert, key: pki.server.key });
+    const { pki, port, close } = await localhostServer();
     const client = connect({
       port,
       host: '127.0.0.1',
@@ -137,8 +145,7 @@ describe("connect(): Node's options, verification and errors (node-client.ts, co
   });
 
   it('a servername that is an IP address gets DEP0123, once, as tls.connect warns', async () => {
-    const pki = await fixtures();
-    const { port, close } = await nodeServer({ cert: pki.server.cert, key: pki.server.key });
+    const { pki, port, close } = await localhostServer();
     const warnings: Array<{ name: string; code?: string }> = [];
     const onWarning = (w: Error & { code?: string }): number => warnings.push(w);
     process.on('warning', onWarning);
@@ -157,8 +164,7 @@ describe("connect(): Node's options, verification and errors (node-client.ts, co
   });
 
   it('servername is false for an IP address (no SNI sent), as in Node', async () => {
-    const pki = await fixtures();
-    const { port, close } = await nodeServer({ cert: pki.server.cert, key: pki.server.key });
+    const { pki, port, close } = await localhostServer();
     const client = connect({ port, host: '127.0.0.1', ca: pki.ca.cert });
     await secure(client);
     expect(client.servername).to.equal(false);
@@ -172,8 +178,7 @@ describe("connect(): Node's options, verification and errors (node-client.ts, co
       s.on('error', () => undefined);
       s.end('x');
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as net.AddressInfo).port;
+    const port = await listen(server);
     const options = {
       port,
       host: '127.0.0.1',
@@ -203,8 +208,7 @@ describe("connect(): Node's options, verification and errors (node-client.ts, co
   });
 
   it("net.connect's own options go through (lookup is asked for the address)", async () => {
-    const pki = await fixtures();
-    const { port, close } = await nodeServer({ cert: pki.server.cert, key: pki.server.key });
+    const { pki, port, close } = await localhostServer();
     const asked: string[] = [];
     const client = connect({
       port,
@@ -223,8 +227,7 @@ describe("connect(): Node's options, verification and errors (node-client.ts, co
   });
 
   it("TLSSocket's members pass to Node's TLS: secureConnecting, bufferSize, setMaxSendFragment, disableRenegotiation, setServername's check", async () => {
-    const pki = await fixtures();
-    const { port, close } = await nodeServer({ cert: pki.server.cert, key: pki.server.key });
+    const { pki, port, close } = await localhostServer();
     const client = connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.ca.cert });
     expect(client.secureConnecting).to.equal(true);
     await secure(client);
@@ -258,8 +261,7 @@ describe("createServer(): Node's options and errors (node-client.ts, contract §
   it("a client speaking something else is Node's TLS error on 'tlsClientError'; one that hangs up is ECONNRESET 'socket hang up'", async () => {
     const pki = await fixtures();
     const server = createServer({ cert: pki.server.cert, key: pki.server.key });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as net.AddressInfo).port;
+    const port = await listen(server);
     const junk = net.connect(port, '127.0.0.1', () => junk.write('GET / HTTP/1.1\r\n\r\n'));
     junk.on('error', () => undefined);
     const [e1] = (await once(server, 'tlsClientError')) as [Error & { code?: string }];
@@ -282,8 +284,7 @@ describe("SslServer: tls.Server's members (server.ts, contract §8)", function (
       s.end();
     });
     server.addContext('*.test', { cert: pki.alpha.cert, key: pki.alpha.key });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as net.AddressInfo).port;
+    const port = await listen(server);
     const subjectFor = async (servername: string): Promise<string> => {
       const c = connect({ port, host: '127.0.0.1', servername, rejectUnauthorized: false });
       await secure(c);
@@ -310,8 +311,7 @@ describe("SslServer: tls.Server's members (server.ts, contract §8)", function (
 
 describe("the stream face's 'close' (contract §7)", () => {
   it("'close' says hadError: true after an error, false after a clean end, as a net.Socket's does", async () => {
-    const pki = await fixtures();
-    const { port, close } = await nodeServer({ cert: pki.server.cert, key: pki.server.key });
+    const { pki, port, close } = await localhostServer();
     const clean = connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.ca.cert });
     clean.resume();
     const [hadErrorClean] = (await once(clean, 'close')) as [boolean];
@@ -362,9 +362,8 @@ describe("connect(): minDHSize and the server's keylog (node-client.ts, server.t
     const server = createServer({ cert: pki.server.cert, key: pki.server.key }, (s) => s.end());
     const lines: Array<[Buffer, unknown]> = [];
     server.on('keylog', (line: Buffer, socket: unknown) => lines.push([line, socket]));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const client = connect({
-      port: (server.address() as net.AddressInfo).port,
+      port: await listen(server),
       host: '127.0.0.1',
       servername: 'localhost',
       ca: pki.ca.cert,

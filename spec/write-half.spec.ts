@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { connect, createServer, ObjectDisposedError } from '../lib';
 import { fixtures } from './helpers/fixtures';
-import { authenticatedPair, readAll, refuseWrites, tick } from './helpers/pairs';
+import { authenticatedPair, listen, readAll, refuseWrites, tick } from './helpers/pairs';
 
 const MiB = 1 << 20;
 
@@ -97,9 +97,8 @@ describe('the write slot (write-half.ts, contract §4, §7)', function () {
     const server = createServer({ cert: pki.server.cert, key: pki.server.key }, (s) =>
       s.on('data', (d: Buffer) => received.push(d)),
     );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const client = connect({
-      port: (server.address() as net.AddressInfo).port,
+      port: await listen(server),
       host: '127.0.0.1',
       servername: 'localhost',
       ca: pki.ca.cert,

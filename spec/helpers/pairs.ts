@@ -32,6 +32,12 @@ export async function acceptOne(): Promise<{ port: number; next: Promise<net.Soc
   return { port: (server.address() as net.AddressInfo).port, next, close: () => server.close() };
 }
 
+/** Listens on a free loopback port; resolves with it. */
+export async function listen(server: net.Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as net.AddressInfo).port;
+}
+
 /** A connected loopback socket to `port`. */
 export async function dialTcp(port: number): Promise<net.Socket> {
   const s = net.connect(port, '127.0.0.1');
