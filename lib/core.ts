@@ -33,6 +33,9 @@ export interface AuthRequest {
   seenPeer: tls.DetailedPeerCertificate | undefined;
 }
 
+/** Where an SslDuplex keeps its core: a symbol, so that it never meets a user's or a stream's name. */
+export const kCore = Symbol('ssl-duplex core');
+
 /** TLS events an SslDuplex re-emits once somebody listens (TLS turns them on only for listeners). */
 export const forwardedEvents: readonly string[] = ['session', 'keylog', 'OCSPResponse'];
 

@@ -5,7 +5,7 @@ import { AuthenticationError, IOError, Messages, TimeoutError } from './errors';
 import { SslPolicyErrors } from './enums';
 import type { RemoteCertificateValidationCallback } from './options';
 import { kVerdictOnly, NO_VERDICT, type PeerVerdict } from './policy';
-import { kCore, type SocketSurface } from './socket-surface';
+import { kCore, type Core } from './core';
 import { cachedSecureContext } from './tls-options';
 
 /**
@@ -52,6 +52,14 @@ export function nodeSecureContext(options: Record<string, unknown>): tls.SecureC
   return cachedSecureContext(ctx as tls.SecureContextOptions);
 }
 
+/** What the verifier asks of the socket it judges (an SslDuplex). */
+interface VerifiedSocket {
+  [kCore]: Core;
+  isSessionReused(): boolean;
+  getPeerCertificate(detailed: boolean): object;
+  getEphemeralKeyInfo(): object | null;
+}
+
 /**
  * Node's verification: OpenSSL's verdict on the chain, then `checkServerIdentity` (Node's, or the
  * caller's) unless the session was resumed. `authorized`/`authorizationError` say what it found;
@@ -64,7 +72,7 @@ export function nodeVerifier(
   minDHSize = 1024,
 ): RemoteCertificateValidationCallback {
   const verify = (sender: object, _c: unknown, _chain: unknown, _errors: number, verdict?: PeerVerdict): boolean => {
-    const stream = sender as SocketSurface;
+    const stream = sender as VerifiedSocket;
     // Node refuses weak Diffie-Hellman whatever rejectUnauthorized says.
     const key = stream.getEphemeralKeyInfo() as { type?: string; size?: number } | null;
     if (key?.type === 'DH' && key.size !== undefined && key.size < minDHSize) {

@@ -3,13 +3,30 @@ import { isIP } from 'node:net';
 import type * as net from 'node:net';
 import type * as tls from 'node:tls';
 import { Duplex } from 'readable-stream';
-import type { Core } from './core';
+import { kCore, type Core } from './core';
 import { ArgumentOutOfRangeError, nodeArgTypeError } from './errors';
 import { throwIfNotAuthenticated } from './guards';
+import { kNodeRole, nodeErrorOf } from './node-client';
 import { Phase } from './state';
 
-/** Where an SslDuplex keeps its core: a symbol, so that it never meets a user's or a stream's name. */
-export const kCore = Symbol('ssl-duplex core');
+/**
+ * Writes smaller than this wait for the rest of their tick (see SocketSurface#write). Large ones go at
+ * once: they fill records by themselves, and the wait would only delay them.
+ */
+const kSmallWrite = 4096;
+
+/** The streams whose writes of this tick wait to go to TLS together (see SocketSurface#write). */
+const corkedThisTick = new Set<SocketSurface>();
+
+/** One tick's end for all of them: their writes go to TLS. */
+function uncorkAll(): void {
+  for (const stream of corkedThisTick) {
+    corkedThisTick.delete(stream);
+    stream.uncork();
+  }
+}
+
+export { kCore };
 
 /** The members of `net.Socket` an inner stream may or may not have. */
 type SocketLike = Partial<
@@ -45,6 +62,38 @@ export abstract class SocketSurface extends Duplex {
   // Cached once seen, like net.Socket's peer name: a closed socket no longer knows it, and error
   // reports ('tlsClientError', logs) are written after the close.
   #peer: { address?: string; port?: number; family?: string } = {};
+
+  /**
+   * Like `net.Socket#write`. Small writes made in the same tick while nothing is in flight go to TLS
+   * together (one TLS write, records filled), as http's OutgoingMessage corks until the next tick.
+   */
+  override write(chunk: unknown, cb?: (error: Error | null | undefined) => void): boolean;
+  override write(chunk: unknown, encoding?: string, cb?: (error: Error | null | undefined) => void): boolean;
+  override write(chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
+    const size = (chunk as { length?: unknown } | null)?.length;
+    if (this.writableLength === 0 && typeof size === 'number' && size < kSmallWrite && !corkedThisTick.has(this)) {
+      this.cork();
+      corkedThisTick.add(this);
+      if (corkedThisTick.size === 1) process.nextTick(uncorkAll);
+    }
+    return super.write(chunk, encoding as string, cb as (error: Error | null | undefined) => void);
+  }
+
+  /**
+   * Like `net.Socket#destroy`, and `dispose()` for the stream face. What was written in this tick
+   * is handed to TLS first, as a socket's writes reach the kernel before it closes.
+   */
+  override destroy(error?: Error, cb?: (error: Error | null) => void): this {
+    if (corkedThisTick.delete(this)) this.uncork();
+    const role = (this as { [kNodeRole]?: 'client' | 'server' })[kNodeRole];
+    return super.destroy(error && role ? nodeErrorOf(error, role) : error, cb);
+  }
+
+  /** `'close'` carries `hadError`, as a `net.Socket`'s does (readable-stream emits it bare). */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'close' && args.length === 0) return super.emit('close', this.errored !== null);
+    return super.emit(event, ...args);
+  }
 
   get #inner(): SocketLike {
     return this[kCore].inner as SocketLike;

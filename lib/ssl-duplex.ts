@@ -12,7 +12,6 @@ import type {
   SslDuplexOptions,
   SslServerAuthenticationOptions,
 } from './options';
-import { kNodeRole, nodeErrorOf } from './node-client';
 import { Pending, type Done } from './pending';
 import { ReadOp } from './read-half';
 import { DotnetProperties } from './dotnet-properties';
@@ -23,23 +22,6 @@ import { checkTimeout } from './validation';
 import { WriteOp } from './write-half';
 
 type StreamCallback = (error?: Error | null) => void;
-
-/**
- * Writes smaller than this wait for the rest of their tick (see SslDuplex#write). Large ones go at
- * once: they fill records by themselves, and the wait would only delay them.
- */
-const kSmallWrite = 4096;
-
-/** The streams whose writes of this tick wait to go to TLS together (see SslDuplex#write). */
-const corkedThisTick = new Set<SslDuplex>();
-
-/** One tick's end for all of them: their writes go to TLS. */
-function uncorkAll(): void {
-  for (const stream of corkedThisTick) {
-    corkedThisTick.delete(stream);
-    stream.uncork();
-  }
-}
 
 /** The promise forms: caller mistakes become a rejected promise instead of a throw. */
 function promise<T>(start: (done: Done<T>) => void): Promise<T> {
@@ -416,32 +398,6 @@ export class SslDuplex extends DotnetProperties {
     else core.read.streamRead();
   }
 
-  /**
-   * Like `net.Socket#write`. Small writes made in the same tick while nothing is in flight go to TLS
-   * together (one TLS write, records filled), as http's OutgoingMessage corks until the next tick.
-   */
-  override write(chunk: unknown, cb?: (error: Error | null | undefined) => void): boolean;
-  override write(chunk: unknown, encoding?: string, cb?: (error: Error | null | undefined) => void): boolean;
-  override write(chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
-    const size = (chunk as { length?: unknown } | null)?.length;
-    if (this.writableLength === 0 && typeof size === 'number' && size < kSmallWrite && !corkedThisTick.has(this)) {
-      this.cork();
-      corkedThisTick.add(this);
-      if (corkedThisTick.size === 1) process.nextTick(uncorkAll);
-    }
-    return super.write(chunk, encoding as string, cb as (error: Error | null | undefined) => void);
-  }
-
-  /**
-   * Like `net.Socket#destroy`, and `dispose()` for the stream face. What was written in this tick
-   * is handed to TLS first, as a socket's writes reach the kernel before it closes.
-   */
-  override destroy(error?: Error, cb?: (error: Error | null) => void): this {
-    if (corkedThisTick.delete(this)) this.uncork();
-    const role = (this as { [kNodeRole]?: 'client' | 'server' })[kNodeRole];
-    return super.destroy(error && role ? nodeErrorOf(error, role) : error, cb);
-  }
-
   /** @internal Queued before authentication; the same write slot as `beginWrite`. */
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: StreamCallback): void {
     const error = unusable(this[kCore]);
@@ -468,12 +424,6 @@ export class SslDuplex extends DotnetProperties {
     const error = unusable(this[kCore]);
     if (error !== undefined) cb(error as Error);
     else this[kCore].write.submit(new WriteOp(cb as Done<void>, null, true));
-  }
-
-  /** `'close'` carries `hadError`, as a `net.Socket`'s does (readable-stream emits it bare). */
-  override emit(event: string | symbol, ...args: unknown[]): boolean {
-    if (event === 'close' && args.length === 0) return super.emit('close', this.errored !== null);
-    return super.emit(event, ...args);
   }
 
   /** @internal `destroy()` disposes. */
