@@ -34,6 +34,12 @@ export interface CreateServerOptions
  * `'secureConnection'` (stream) on success, `'tlsClientError'` (error, stream) on failure, as
  * `tls.Server` has them. A handshake timeout (120 s by default) frees the slot of a silent client.
  */
+/** tls.Server's defaults: the server's cipher order wins unless told otherwise. */
+function serverDefaults(options: object): Record<string, unknown> {
+  const o = options as Record<string, unknown>;
+  return { ...o, honorCipherOrder: o.honorCipherOrder ?? true };
+}
+
 export class SslServer extends net.Server {
   readonly #options: CreateServerOptions;
   #authOptions: SslServerAuthenticationOptions | undefined;
@@ -43,13 +49,13 @@ export class SslServer extends net.Server {
   readonly #contexts: Array<[RegExp, tls.SecureContext]> = [];
 
   constructor(options: CreateServerOptions, secureConnectionListener?: (stream: SslDuplex) => void) {
-    super({ pauseOnConnect: options.pauseOnConnect === true });
+    super({ pauseOnConnect: options.pauseOnConnect === true, allowHalfOpen: options.allowHalfOpen === true });
     this.#options = { ...options };
     if (options.serverCertificate === undefined && options.enabledSslProtocols === undefined) {
       // tls.Server's own checks of every option (types, SNICallback, booleans) and of the context:
       // Node's errors, thrown here, as tls.createServer throws them.
       new tls.Server(options as tls.TlsOptions);
-      this.#context = nodeSecureContext(options as Record<string, unknown>);
+      this.#context = nodeSecureContext(serverDefaults(options));
     }
     if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
     this.on('connection', (socket: net.Socket) => this.#accept(socket));
@@ -91,7 +97,7 @@ export class SslServer extends net.Server {
 
   /** `tls.Server#setSecureContext`: later connections get a context built from these options. */
   setSecureContext(options: tls.SecureContextOptions): void {
-    this.#context = nodeSecureContext(options as Record<string, unknown>);
+    this.#context = nodeSecureContext(serverDefaults(options));
     Object.assign(this.#options, options);
     this.#authOptions = undefined;
   }

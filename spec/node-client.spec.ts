@@ -298,6 +298,35 @@ describe("SslServer: tls.Server's members (server.ts, contract §8)", function (
     server.close();
   });
 
+  it("the server's cipher order wins unless honorCipherOrder is false, as with tls.Server", async () => {
+    const pki = await fixtures();
+    const negotiated = async (honorCipherOrder?: boolean): Promise<string | undefined> => {
+      const server = createServer({
+        cert: pki.rsaServer.cert,
+        key: pki.rsaServer.key,
+        ciphers: 'AES256-SHA256:AES128-GCM-SHA256',
+        maxVersion: 'TLSv1.2',
+        ...(honorCipherOrder === undefined ? {} : { honorCipherOrder }),
+      });
+      server.on('secureConnection', (s) => s.end());
+      const client = connect({
+        port: await listen(server),
+        host: '127.0.0.1',
+        servername: 'localhost',
+        ca: pki.ca.cert,
+        ciphers: 'AES128-GCM-SHA256:AES256-SHA256',
+        maxVersion: 'TLSv1.2',
+      });
+      await secure(client);
+      const name = client.getCipher()?.name;
+      client.destroy();
+      server.close();
+      return name;
+    };
+    expect(await negotiated()).to.equal('AES256-SHA256');
+    expect(await negotiated(false)).to.equal('AES128-GCM-SHA256');
+  });
+
   it('getTicketKeys/setTicketKeys read and replace the keys of the shared context', async () => {
     const pki = await fixtures();
     const server = createServer({ cert: pki.server.cert, key: pki.server.key });
