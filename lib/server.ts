@@ -8,7 +8,10 @@ import { secureContext } from './tls-options';
 
 /** `tls.createServer`'s option names, plus the authentication options of SslServerAuthenticationOptions. */
 export interface CreateServerOptions
-  extends Partial<SslServerAuthenticationOptions>, Omit<SslDuplexOptions, 'userCertificateValidationCallback'> {
+  extends
+    Partial<SslServerAuthenticationOptions>,
+    Omit<SslDuplexOptions, 'userCertificateValidationCallback'>,
+    Omit<tls.SecureContextOptions, 'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'crl' | 'ciphers'> {
   /** The server certificate (PEM/DER), with `key`; or give `serverCertificate`. */
   cert?: string | Buffer | Array<string | Buffer>;
   /** The private key of `cert`. */
