@@ -32,17 +32,17 @@ export interface CreateServerOptions
   pauseOnConnect?: boolean;
 }
 
-/**
- * A `net.Server` whose connections are wrapped in SslDuplex and authenticated as the server:
- * `'secureConnection'` (stream) on success, `'tlsClientError'` (error, stream) on failure, as
- * `tls.Server` has them. A handshake timeout (120 s by default) frees the slot of a silent client.
- */
 /** tls.Server's defaults: the server's cipher order wins unless told otherwise. */
 function serverDefaults(options: object): Record<string, unknown> {
   const o = options as Record<string, unknown>;
   return { ...o, honorCipherOrder: o.honorCipherOrder ?? true };
 }
 
+/**
+ * A `net.Server` whose connections are wrapped in SslDuplex and authenticated as the server:
+ * `'secureConnection'` (stream) on success, `'tlsClientError'` (error, stream) on failure, as
+ * `tls.Server` has them. A handshake timeout (120 s by default) frees the slot of a silent client.
+ */
 export class SslServer extends net.Server {
   readonly #options: CreateServerOptions;
   #authOptions: SslServerAuthenticationOptions | undefined;
