@@ -102,8 +102,6 @@ export class Core implements GuardView, ReadHost, WriteHost {
   auth: AuthRequest | null = null;
   session: Session | null = null;
   verdict: Verdict = NO_VERDICT;
-  /** A validation callback stated the verdict itself (Node's checkServerIdentity rules). */
-  verdictSet = false;
   targetHost = '';
   checkRevocation = false;
   tls: tls.TLSSocket | null = null;

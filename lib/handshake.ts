@@ -9,7 +9,7 @@ import type {
   SslServerAuthenticationOptions,
 } from './options';
 import { Pending, type Done } from './pending';
-import { decide, judgePeer, verdictOf } from './policy';
+import { decide, judgePeer, policyErrors, verdictOf } from './policy';
 import { Session } from './session';
 import { Phase } from './state';
 import { prepareClient, prepareServer, secureContext } from './tls-options';
@@ -183,11 +183,11 @@ function secured(core: Core, auth: AuthRequest): void {
     sent ? auth.localCertificate : null,
     isServer ? verdict.hasCertificate && auth.clientCertificateRequired : sent,
   );
-  core.verdict = verdictOf(verdict.sslPolicyErrors, verdict.reasons);
-  const { errors, rejection } = decide(core.face, verdict, isServer, auth.clientCertificateRequired, auth.validate);
+  // Stated before the callback runs, so that the Node personality's verifier can restate it.
+  const flags = policyErrors(verdict, isServer, auth.clientCertificateRequired, auth.validate !== undefined);
+  core.verdict = verdictOf(flags, verdict.reasons);
+  const { rejection } = decide(core.face, verdict, isServer, auth.clientCertificateRequired, auth.validate);
   verdict.detailed = undefined; // an idle connection does not keep Node's certificate objects
-  // The Node personality's verifier states `authorized` itself (Node's rules, not .NET's flags).
-  if (!core.verdictSet) core.verdict = verdictOf(errors, verdict.reasons);
   if (rejection !== null) {
     core.authFailed(rejection);
     return;

@@ -84,7 +84,6 @@ export function nodeVerifier(
       error = checkServerIdentity(hostname, cert as tls.PeerCertificate) ?? undefined;
     }
     const core = stream[kCore];
-    core.verdictSet = true;
     core.verdict =
       error === undefined
         ? NO_VERDICT

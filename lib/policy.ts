@@ -124,6 +124,18 @@ export interface Verdict {
 /** Nothing wrong, or nothing judged yet. Frozen: it is shared. */
 export const NO_VERDICT: Verdict = Object.freeze({ errors: 0, reason: null });
 
+/** The flags a verdict reports: a server that did not ask for a client certificate has nothing to miss. */
+export function policyErrors(
+  verdict: PeerVerdict,
+  isServer: boolean,
+  clientCertificateRequired: boolean,
+  hasCallback: boolean,
+): number {
+  return isServer && !clientCertificateRequired && !verdict.hasCertificate && !hasCallback
+    ? SslPolicyErrors.None
+    : verdict.sslPolicyErrors;
+}
+
 /**
  * .NET's rule once TLS is done: a validation callback decides; without one, any flag fails. A
  * server that did not ask for a client certificate has nothing to miss. Returns the flags the
@@ -136,10 +148,7 @@ export function decide(
   clientCertificateRequired: boolean,
   validate: RemoteCertificateValidationCallback | undefined,
 ): { errors: number; rejection: AuthenticationError | null } {
-  const errors =
-    isServer && !clientCertificateRequired && !verdict.hasCertificate && validate === undefined
-      ? SslPolicyErrors.None
-      : verdict.sslPolicyErrors;
+  const errors = policyErrors(verdict, isServer, clientCertificateRequired, validate !== undefined);
   if (validate !== undefined) {
     try {
       // The verdict rides along for the Node personality's verifier (node-client.ts), which needs

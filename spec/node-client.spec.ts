@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { connect, createServer, type SslDuplex } from '../lib';
+import { connect, createServer, type ConnectOptions, type SslDuplex } from '../lib';
 import { fixtures } from './helpers/fixtures';
 import { listen } from './helpers/pairs';
 
@@ -25,6 +25,11 @@ async function localhostServer(): Promise<{
 }> {
   const pki = await fixtures();
   return { pki, ...(await nodeServer({ cert: pki.server.cert, key: pki.server.key })) };
+}
+
+/** connect() options for the test server at `port`, trusting the test CA, TLS 1.2 at most. */
+function trustedTls12(port: number, ca: string): ConnectOptions {
+  return { port, host: '127.0.0.1', servername: 'localhost', ca, maxVersion: 'TLSv1.2' };
 }
 
 async function secure(client: SslDuplex): Promise<void> {
@@ -179,13 +184,7 @@ describe("connect(): Node's options, verification and errors (node-client.ts, co
       s.end('x');
     });
     const port = await listen(server);
-    const options = {
-      port,
-      host: '127.0.0.1',
-      servername: 'localhost',
-      ca: pki.ca.cert,
-      maxVersion: 'TLSv1.2' as const,
-    };
+    const options = trustedTls12(port, pki.ca.cert);
     const first = connect(options);
     const [session] = (await once(first, 'session')) as [Buffer];
     first.resume();
@@ -369,13 +368,7 @@ describe("connect(): minDHSize and the server's keylog (node-client.ts, server.t
       ciphers: 'DHE-RSA-AES128-GCM-SHA256',
       maxVersion: 'TLSv1.2',
     });
-    const options = {
-      port,
-      host: '127.0.0.1',
-      servername: 'localhost',
-      ca: pki.ca.cert,
-      maxVersion: 'TLSv1.2' as const,
-    };
+    const options = trustedTls12(port, pki.ca.cert);
     const weak = connect({ ...options, minDHSize: 2048 });
     const [err] = (await once(weak, 'error')) as [Error & { code?: string }];
     expect(err.code).to.equal('ERR_TLS_DH_PARAM_SIZE');

@@ -3,7 +3,7 @@ import * as sinon from 'sinon';
 import { once } from 'node:events';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { connect, createServer, ObjectDisposedError } from '../lib';
+import { connect, createServer, ObjectDisposedError, TimeoutError } from '../lib';
 import { fixtures } from './helpers/fixtures';
 import { authenticatedPair, listen, readAll, refuseWrites, tick } from './helpers/pairs';
 
@@ -131,6 +131,21 @@ describe('the write slot (write-half.ts, contract §4, §7)', function () {
       for (const spy of batches) spy.restore();
       server.dispose();
     }
+  });
+
+  it('writeTimeout applies to stream writes too: one held past it fails with TimeoutError and faults the stream', async () => {
+    const [client, server] = await authenticatedPair({ transport: 'tcp', clientDuplex: { writeTimeout: 100 } });
+    const errors: unknown[] = [];
+    client.on('error', (e) => errors.push(e));
+    const outcome = new Promise<unknown>((resolve) => client.write(Buffer.alloc(16 << 20), resolve));
+    const e = await outcome; // the peer does not read: the write cannot reach the transport
+    expect(e).to.be.instanceOf(TimeoutError);
+    expect(() => client.beginRead(new Uint8Array(1), 0, 1))
+      .to.throw()
+      .that.equals(e);
+    expect(errors).to.deep.equal([e]);
+    server.dispose();
+    client.dispose();
   });
 
   it('a failed write faults the stream: later operations rethrow that same error', async () => {
