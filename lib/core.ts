@@ -36,6 +36,12 @@ export interface AuthRequest {
 /** Where an SslDuplex keeps its core: a symbol, so that it never meets a user's or a stream's name. */
 export const kCore = Symbol('ssl-duplex core');
 
+/**
+ * Marks a socket made by connect()/createServer(): its stream face reports Node's errors, and
+ * reports every fault, as a tls.TLSSocket does, whether or not anybody reads it.
+ */
+export const kNodeRole = Symbol('ssl-duplex node personality');
+
 /** TLS events an SslDuplex re-emits once somebody listens (TLS turns them on only for listeners). */
 export const forwardedEvents: readonly string[] = ['session', 'keylog', 'OCSPResponse'];
 
@@ -109,6 +115,8 @@ export class Core implements GuardView, ReadHost, WriteHost {
   bytesRead = 0;
   bytesWritten = 0;
   idleTimer: NodeJS.Timeout | null = null;
+  /** Where plaintext goes instead of the stream face's buffer (`onread`, see node-onread.ts). */
+  sink: ((chunk: Buffer | null) => boolean) | null = null;
 
   constructor(
     face: Duplex,
@@ -221,12 +229,12 @@ export class Core implements GuardView, ReadHost, WriteHost {
   fail(error: unknown): void {
     if (this.#phase === Phase.Faulted || this.#phase === Phase.Disposed) return;
     // Whether the stream face is in use must be read before its writes are settled below.
-    const report = this.#streamFaceInUse();
+    const report = (this.face as { [kNodeRole]?: unknown })[kNodeRole] !== undefined || this.#streamFaceInUse();
     this.fault = error;
     this.transition(Phase.Faulted, error);
     this.#settleAll(error);
     this.#release();
-    // The stream face hears of it only if somebody uses it (contract §2).
+    // The stream face hears of it only if somebody uses it (contract §2), or if it is Node's socket.
     if (report && !this.face.destroyed) this.face.destroy(error as Error);
   }
 
@@ -314,7 +322,7 @@ export class Core implements GuardView, ReadHost, WriteHost {
   // ─────────────────────────────── the halves' host ───────────────────────────────
 
   push(chunk: Buffer | null): boolean {
-    return this.face.push(chunk);
+    return this.sink === null ? this.face.push(chunk) : this.sink(chunk);
   }
 
   endStream(): void {

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 /**
  * One class per failure that SslStream's documentation names. Callers match on the class or on the
  * stable `code`, never on the message text.
@@ -45,9 +46,7 @@ export const Messages = {
   minDHSizeNotNumber: (v: unknown): string => `options.minDHSize is not a number: ${String(v)}`,
   minDHSizeNotPositive: (v: unknown): string => `options.minDHSize is not a positive number: ${String(v)}`,
   argumentNotString: (name: string, value: unknown): string =>
-    `The "${name}" argument must be of type string. Received ${
-      value === undefined || value === null ? String(value) : `type ${typeof value} (${String(value)})`
-    }`,
+    `The "${name}" argument must be of type string. Received ${receivedOf(value)}`,
   handshakeTimeoutNode: 'TLS handshake timeout',
   transportClosedBeforeWrite: 'The transport closed before it took every write.',
   notBytes: 'The inner stream delivered a chunk that is not bytes (objectMode).',
@@ -179,6 +178,19 @@ export function isSslDuplexError(
     e instanceof ArgumentOutOfRangeError ||
     e instanceof AbortError
   );
+}
+
+/** How Node's ERR_INVALID_ARG_TYPE names the value it got (internal/errors.js determineSpecificType). */
+function receivedOf(value: unknown): string {
+  if (value === undefined || value === null) return String(value);
+  if (typeof value === 'function' && value.name) return `function ${value.name}`;
+  if (typeof value === 'object') {
+    const name = (value as { constructor?: { name?: string } }).constructor?.name;
+    return name ? `an instance of ${name}` : inspect(value, { depth: -1 });
+  }
+  let shown = inspect(value, { colors: false });
+  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
+  return `type ${typeof value} (${shown})`;
 }
 
 /** Node's own `ERR_INVALID_ARG_TYPE`, for the Node personality's members that Node checks the same way. */

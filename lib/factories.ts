@@ -17,6 +17,7 @@ import type {
   SslDuplexOptions,
   SslServerAuthenticationOptions,
 } from './options';
+import { deliverToOnRead, onReadOf, type OnRead } from './node-onread';
 import { SslDuplex } from './ssl-duplex';
 import type { InnerStream } from './transport';
 
@@ -38,6 +39,8 @@ export interface ConnectOptions
   path?: string;
   /** An already-open Duplex (STARTTLS, a WebSocket stream, child stdio): no TCP connection is made. */
   socket?: InnerStream;
+  /** net.Socket's `onread`: plaintext copied into `buffer`, then `callback(n, buffer)`; no `'data'` events. */
+  onread?: OnRead;
   /** SNI and the name the certificate must carry; default `host`. Same as `targetHost`. */
   servername?: string;
   ca?: SslClientAuthenticationOptions['ca'];
@@ -110,6 +113,7 @@ const sharedAuthenticationKeys = [
   'ca',
   'crl',
   'ciphers',
+  'pskCallback',
 ] as const;
 
 /** The authentication options given among `tls`-style options, with `ALPNProtocols` as ALPN. */
@@ -207,13 +211,18 @@ export function connect(...args: unknown[]): SslDuplex {
     socket = options.socket;
   } else {
     // net.connect's own options (lookup, hints, family, localAddress, autoSelectFamily…) go through.
+    // `onread` is for the plaintext (below), not for the ciphertext.
     const tcp = (
-      options.path ? { ...options, path: options.path } : { ...options, port: options.port ?? 443, host }
+      options.path
+        ? { ...options, path: options.path, onread: undefined }
+        : { ...options, port: options.port ?? 443, host, onread: undefined }
     ) as net.NetConnectOpts;
     socket = net.connect(tcp);
   }
   const stream = new SslDuplex(socket, duplexOptions(options, validation));
   (stream as { [kNodeRole]?: 'client' })[kNodeRole] = 'client';
+  const onread = onReadOf(options.onread);
+  if (onread !== undefined) deliverToOnRead(stream, onread);
   if (listener) stream.once('secureConnect', listener);
   if (options.timeout !== undefined) stream.setTimeout(options.timeout);
 

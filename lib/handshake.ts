@@ -74,6 +74,7 @@ export function planClient(
       if (prepared.servername !== undefined) connectOptions.servername = prepared.servername;
       if (prepared.alpn !== undefined) connectOptions.ALPNProtocols = prepared.alpn;
       if (options.session !== undefined) connectOptions.session = options.session;
+      if (options.pskCallback !== undefined) connectOptions.pskCallback = options.pskCallback as tls.ConnectionOptions['pskCallback'];
       const socket = tls.connect(connectOptions);
       if (!renegotiate) socket.disableRenegotiation();
       return socket;
@@ -110,6 +111,13 @@ export function planServer(
         rejectUnauthorized: false,
       };
       if (prepared.alpn !== undefined) serverOptions.ALPNProtocols = prepared.alpn;
+      const psk = options.pskCallback;
+      if (psk !== undefined) {
+        // Node hands its callback the TLS socket; ours is the socket the program knows.
+        (serverOptions as Record<string, unknown>).pskCallback =
+          typeof psk === 'function' ? (_socket: unknown, identity: string) => psk(core.face, identity) : psk;
+        (serverOptions as Record<string, unknown>).pskIdentityHint = options.pskIdentityHint;
+      }
       if (typeof select === 'function') {
         serverOptions.SNICallback = (servername, cb) => {
           try {

@@ -52,6 +52,21 @@ export function nodeSecureContext(options: Record<string, unknown>): tls.SecureC
   return cachedSecureContext(ctx as tls.SecureContextOptions);
 }
 
+/**
+ * A server's own context, as tls.Server builds it: never shared with another server, since its
+ * ticket keys and session cache are the server's (setTicketKeys() on one must not rotate another's).
+ */
+export function nodeServerContext(options: Record<string, unknown>): tls.SecureContext {
+  if (options.secureContext !== undefined && options.secureContext !== null) {
+    return options.secureContext as tls.SecureContext;
+  }
+  const ctx: Record<string, unknown> = { ciphers: tls.DEFAULT_CIPHERS };
+  for (const key of [...contextKeys, 'ticketKeys', 'sessionTimeout'] as const) {
+    if (options[key] !== undefined) ctx[key] = options[key];
+  }
+  return tls.createSecureContext(ctx as tls.SecureContextOptions);
+}
+
 /** What the verifier asks of the socket it judges (an SslDuplex). */
 interface VerifiedSocket {
   [kCore]: Core;
@@ -112,8 +127,7 @@ export function nodeErrorOf(err: unknown, role: 'client' | 'server' = 'client'):
   return err as Error;
 }
 
-/** Marks a socket made by connect()/createServer(): its stream face reports Node's errors. */
-export const kNodeRole = Symbol('ssl-duplex node personality');
+export { kNodeRole } from './core';
 
 /** `minDHSize`, checked as tls.connect checks it (an AssertionError with Node's message). */
 export function checkMinDHSize(options: { minDHSize?: unknown }): number | undefined {

@@ -96,6 +96,8 @@ export interface SslClientAuthenticationOptions extends CommonAuthenticationOpti
   localCertificateSelectionCallback?: LocalCertificateSelectionCallback;
   /** **Node:** a session to resume (from `getSession()` or the `'session'` event of an earlier connection). */
   session?: Buffer;
+  /** **Node:** TLS-PSK, as `tls.connect`'s: `(hint) => ({ psk, identity })`, or null to refuse. */
+  pskCallback?: (hint: string | null) => { psk: NodeJS.ArrayBufferView; identity: string } | null;
 }
 
 /** .NET's `SslServerAuthenticationOptions`. */
@@ -114,6 +116,10 @@ export interface SslServerAuthenticationOptions extends CommonAuthenticationOpti
    * which fails authentication unless a validation callback accepts it.
    */
   clientCertificateRequired?: boolean;
+  /** **Node:** TLS-PSK, as `tls.createServer`'s: `(socket, identity) => psk`, or null to refuse. */
+  pskCallback?: (socket: unknown, identity: string) => NodeJS.ArrayBufferView | { psk: NodeJS.ArrayBufferView } | null;
+  /** **Node:** the PSK identity hint sent to clients. */
+  pskIdentityHint?: string;
 }
 
 /** The constructor's options (the .NET constructor parameters plus Node's stream options). */

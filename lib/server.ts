@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { certificateOf, copyAuthenticationOptions, duplexOptions, handshakeTimer } from './factories';
-import { kNodeRole, nodeErrorOf, nodeSecureContext } from './node-client';
+import { kNodeRole, nodeErrorOf, nodeServerContext } from './node-client';
 import type { SslDuplexOptions, SslServerAuthenticationOptions } from './options';
 import { SslDuplex } from './ssl-duplex';
 import { secureContext } from './tls-options';
@@ -58,7 +58,7 @@ export class SslServer extends net.Server {
       // tls.Server's own checks of every option (types, SNICallback, booleans) and of the context:
       // Node's errors, thrown here, as tls.createServer throws them.
       new tls.Server(options as tls.TlsOptions);
-      this.#context = nodeSecureContext(serverDefaults(options));
+      this.#context = nodeServerContext(serverDefaults(options));
     }
     if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
     this.on('connection', (socket: net.Socket) => this.#accept(socket));
@@ -76,15 +76,21 @@ export class SslServer extends net.Server {
       auth.SNICallback = (servername, cb) => this.#sni(servername, cb);
     }
     copyAuthenticationOptions(o, auth, 'serverCertificateSelectionCallback');
+    if (o.pskIdentityHint !== undefined) auth.pskIdentityHint = o.pskIdentityHint;
     return (this.#authOptions = auth);
   }
 
-  /** Node's SNI rule: the first `addContext()` pattern that matches, else the `SNICallback` option, else the default. */
+  /**
+   * Node's SNI rule: the `SNICallback` option when given (addContext() is then not consulted),
+   * else the most recently added `addContext()` pattern that matches, else the default context.
+   */
   #sni(servername: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void): void {
-    const found = this.#contexts.find(([pattern]) => pattern.test(servername));
-    if (found) cb(null, found[1]);
-    else if (typeof this.#options.SNICallback === 'function') this.#options.SNICallback(servername, cb);
-    else cb(null);
+    if (typeof this.#options.SNICallback === 'function') {
+      this.#options.SNICallback(servername, cb);
+      return;
+    }
+    const found = this.#contexts.findLast(([pattern]) => pattern.test(servername));
+    cb(null, found?.[1]);
   }
 
   /**
@@ -100,7 +106,9 @@ export class SslServer extends net.Server {
 
   /** `tls.Server#setSecureContext`: later connections get a context built from these options. */
   setSecureContext(options: tls.SecureContextOptions): void {
-    this.#context = nodeSecureContext(serverDefaults(options));
+    // As tls.Server: the new context keeps the server's ticket keys and session timeout.
+    const { ticketKeys, sessionTimeout } = this.#options as Record<string, unknown>;
+    this.#context = nodeServerContext(serverDefaults({ ticketKeys, sessionTimeout, ...options }));
     Object.assign(this.#options, options);
     this.#authOptions = undefined;
   }
@@ -126,6 +134,12 @@ export class SslServer extends net.Server {
     return this.#options.requestCert === true || this.#options.clientCertificateRequired === true;
   }
 
+  /** tls.Server's: a rejected async 'secureConnection' listener destroys that socket with the error. */
+  [Symbol.for('nodejs.rejection')](err: Error, event: string, stream: SslDuplex): void {
+    if (event === 'secureConnection') stream.destroy(err);
+    else (net.Server.prototype as unknown as Record<symbol, (...a: unknown[]) => void>)[Symbol.for('nodejs.rejection')]!.call(this, err, event, stream);
+  }
+
   #accept(socket: net.Socket): void {
     const o = this.#options;
     const acceptAll = this.#requestCert && o.rejectUnauthorized === false;
@@ -143,6 +157,8 @@ export class SslServer extends net.Server {
     stream.authenticateAsServerAsync(auth).then(
       () => {
         stream.removeListener('error', onClientError);
+        // net.Server's pauseOnConnect, as tls.Server passes it on: the socket arrives paused.
+        if (o.pauseOnConnect === true) stream.pause();
         this.emit('secureConnection', stream);
       },
       (err: Error) => {

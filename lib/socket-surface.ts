@@ -257,7 +257,8 @@ export abstract class SocketSurface extends Duplex {
   }
   /** The peer's certificate as an `X509Certificate`, undefined when none or not authenticated. Never throws. */
   getPeerX509Certificate(): X509Certificate | undefined {
-    return this[kCore].session?.remoteCertificate ?? undefined;
+    // TLS's own links the issuers the peer sent (issuerCertificate); the session keeps a copy for after close.
+    return this.#tls?.getPeerX509Certificate() ?? this[kCore].session?.remoteCertificate ?? undefined;
   }
   /** `tls.TLSSocket#getCertificate`: this side's certificate as an object, null when none. Never throws. */
   getCertificate(): tls.PeerCertificate | object | null {
@@ -303,9 +304,9 @@ export abstract class SocketSurface extends Duplex {
   getPeerFinished(): Buffer | undefined {
     return this.#tls?.getPeerFinished();
   }
-  /** Plaintext bytes written but not yet handed to TLS (`net.Socket#bufferSize`). */
-  get bufferSize(): number {
-    return this.writableLength;
+  /** Plaintext bytes written but not yet handed to TLS (`net.Socket#bufferSize`); undefined once closed, as Node's. */
+  get bufferSize(): number | undefined {
+    return this.closed ? undefined : this.writableLength;
   }
   /** True from the start until the handshake is done, as `tls.TLSSocket#secureConnecting`. */
   get secureConnecting(): boolean {
@@ -322,7 +323,17 @@ export abstract class SocketSurface extends Duplex {
   ): boolean {
     const socket = this.#tls;
     if (socket === null) return false;
-    return socket.renegotiate(options, callback) !== false;
+    // A handshake done again is announced as Node announces it: 'secureConnect' (client), the
+    // callback, then 'secure'.
+    const done =
+      typeof callback === 'function'
+        ? (err: Error | null): void => {
+            if (err === null && this[kCore].role === 'client') this.emit('secureConnect');
+            callback(err);
+            if (err === null) this.emit('secure');
+          }
+        : callback;
+    return socket.renegotiate(options, done) !== false;
   }
   /**
    * `tls.TLSSocket#setServername`: passed to Node's TLS; a name that is not a string throws Node's
