@@ -114,6 +114,7 @@ const sharedAuthenticationKeys = [
   'crl',
   'ciphers',
   'pskCallback',
+  'enableTrace',
 ] as const;
 
 /** The authentication options given among `tls`-style options, with `ALPNProtocols` as ALPN. */
@@ -149,6 +150,26 @@ export function handshakeTimer(stream: SslDuplex, ms: number | undefined): void 
   };
   stream.once('secure', clear);
   stream.once('close', clear);
+}
+
+const kFace = Symbol('ssl-duplex face');
+type FacedStream = InnerStream & { [kFace]?: SslDuplex };
+
+/** One listener for every connection (`this` is the transport): an idle connection carries no closure. */
+function transportClosed(this: FacedStream): void {
+  const stream = this[kFace];
+  // Before the handshake is done its failure reports the close (ECONNRESET); unread plaintext
+  // stays readable, and the stream ends when it is read, as net.Socket's would.
+  if (stream?.isAuthenticated === true && !stream.destroyed && stream.readableLength === 0) stream.destroy();
+}
+
+/**
+ * A tls.TLSSocket is destroyed the moment its transport closes (a 'close' listener on the
+ * transport sees it destroyed); so is a socket made by connect()/createServer().
+ */
+export function destroyWithTransport(stream: SslDuplex, transport: InnerStream): void {
+  (transport as FacedStream)[kFace] = stream;
+  transport.once('close', transportClosed);
 }
 
 type ConnectListener = () => void;
@@ -221,6 +242,7 @@ export function connect(...args: unknown[]): SslDuplex {
   }
   const stream = new SslDuplex(socket, duplexOptions(options, validation));
   (stream as { [kNodeRole]?: 'client' })[kNodeRole] = 'client';
+  destroyWithTransport(stream, socket);
   const onread = onReadOf(options.onread);
   if (onread !== undefined) deliverToOnRead(stream, onread);
   if (listener) stream.once('secureConnect', listener);

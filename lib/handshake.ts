@@ -74,6 +74,7 @@ export function planClient(
       if (prepared.servername !== undefined) connectOptions.servername = prepared.servername;
       if (prepared.alpn !== undefined) connectOptions.ALPNProtocols = prepared.alpn;
       if (options.session !== undefined) connectOptions.session = options.session;
+      if (options.enableTrace === true) connectOptions.enableTrace = true;
       if (options.pskCallback !== undefined) connectOptions.pskCallback = options.pskCallback as tls.ConnectionOptions['pskCallback'];
       const socket = tls.connect(connectOptions);
       if (!renegotiate) socket.disableRenegotiation();
@@ -111,6 +112,9 @@ export function planServer(
         rejectUnauthorized: false,
       };
       if (prepared.alpn !== undefined) serverOptions.ALPNProtocols = prepared.alpn;
+      if (options.enableTrace === true) serverOptions.enableTrace = true;
+      // TLS emits the session events (and OCSPRequest) on the server it is given, as in tls.Server.
+      if (options.server !== undefined) serverOptions.server = options.server as tls.Server;
       const psk = options.pskCallback;
       if (psk !== undefined) {
         // Node hands its callback the TLS socket; ours is the socket the program knows.

@@ -84,6 +84,8 @@ interface CommonAuthenticationOptions {
    * option names).
    */
   secureContext?: SecureContext;
+  /** **Node:** OpenSSL's trace of the handshake on stderr, as `tls` has it. */
+  enableTrace?: boolean;
 }
 
 /** .NET's `SslClientAuthenticationOptions`. */
@@ -120,6 +122,11 @@ export interface SslServerAuthenticationOptions extends CommonAuthenticationOpti
   pskCallback?: (socket: unknown, identity: string) => NodeJS.ArrayBufferView | { psk: NodeJS.ArrayBufferView } | null;
   /** **Node:** the PSK identity hint sent to clients. */
   pskIdentityHint?: string;
+  /**
+   * **Node:** the `tls.Server`-like emitter TLS reports sessions to (`'newSession'`,
+   * `'resumeSession'`, `'OCSPRequest'`), as tls.Server's sockets do; `createServer()` passes itself.
+   */
+  server?: import('node:events').EventEmitter;
 }
 
 /** The constructor's options (the .NET constructor parameters plus Node's stream options). */

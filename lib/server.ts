@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { certificateOf, copyAuthenticationOptions, duplexOptions, handshakeTimer } from './factories';
+import { certificateOf, copyAuthenticationOptions, destroyWithTransport, duplexOptions, handshakeTimer } from './factories';
 import { kNodeRole, nodeErrorOf, nodeServerContext } from './node-client';
 import type { SslDuplexOptions, SslServerAuthenticationOptions } from './options';
 import { SslDuplex } from './ssl-duplex';
@@ -38,11 +38,24 @@ function serverDefaults(options: object): Record<string, unknown> {
   return { ...o, honorCipherOrder: o.honorCipherOrder ?? true };
 }
 
+/** tls.Server's properties that mirror its options (`server.ca`, `server.requestCert`…), copied from Node's. */
+const mirroredOptions = [
+  'key', 'cert', 'ca', 'passphrase', 'pfx', 'crl', 'ciphers', 'ecdhCurve', 'dhparam', 'sigalgs',
+  'privateKeyIdentifier', 'privateKeyEngine', 'clientCertEngine', 'minVersion', 'maxVersion',
+  'secureProtocol', 'secureOptions', 'honorCipherOrder', 'sessionIdContext', 'sessionTimeout',
+  'ticketKeys', 'requestCert', 'rejectUnauthorized', 'ALPNProtocols', 'enableTrace', 'handshakeTimeout',
+] as const;
+
+// The option-mirroring properties, typed loosely as tls.Server's are; set from Node's own at construction.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+export interface SslServer extends Partial<Record<(typeof mirroredOptions)[number], unknown>> {}
+
 /**
  * A `net.Server` whose connections are wrapped in SslDuplex and authenticated as the server:
  * `'secureConnection'` (stream) on success, `'tlsClientError'` (error, stream) on failure, as
  * `tls.Server` has them. A handshake timeout (120 s by default) frees the slot of a silent client.
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class SslServer extends net.Server {
   readonly #options: CreateServerOptions;
   #authOptions: SslServerAuthenticationOptions | undefined;
@@ -57,11 +70,23 @@ export class SslServer extends net.Server {
     if (options.serverCertificate === undefined && options.enabledSslProtocols === undefined) {
       // tls.Server's own checks of every option (types, SNICallback, booleans) and of the context:
       // Node's errors, thrown here, as tls.createServer throws them.
-      new tls.Server(options as tls.TlsOptions);
-      this.#context = nodeServerContext(serverDefaults(options));
+      const model = new tls.Server(options as tls.TlsOptions) as unknown as Record<string, unknown>;
+      for (const key of mirroredOptions) if (key in model) (this as unknown as Record<string, unknown>)[key] = model[key];
+      this.#context = nodeServerContext(serverDefaults({ sessionIdContext: model.sessionIdContext, ...options }));
     }
     if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
     this.on('connection', (socket: net.Socket) => this.#accept(socket));
+  }
+
+  /**
+   * `tls.Server#setOptions` (deprecated, DEP0122): Node's own, which sets the option-mirroring
+   * properties; `requestCert` and `rejectUnauthorized` apply to later connections.
+   */
+  setOptions(options: tls.TlsOptions): void {
+    (tls.Server.prototype as unknown as { setOptions(o: object): void }).setOptions.call(this, options);
+    this.#options.requestCert = options.requestCert === true;
+    this.#options.rejectUnauthorized = options.rejectUnauthorized !== false;
+    this.#authOptions = undefined;
   }
 
   /** Built once, so every connection shares one SecureContext (see tls-options.ts). */
@@ -77,6 +102,7 @@ export class SslServer extends net.Server {
     }
     copyAuthenticationOptions(o, auth, 'serverCertificateSelectionCallback');
     if (o.pskIdentityHint !== undefined) auth.pskIdentityHint = o.pskIdentityHint;
+    auth.server = this;
     return (this.#authOptions = auth);
   }
 
@@ -123,11 +149,27 @@ export class SslServer extends net.Server {
     this.#native().setTicketKeys(keys);
   }
 
+  /**
+   * @internal Node's cluster calls these as it does tls.Server's: a worker's ticket keys go to the
+   * primary, and every worker gets the first one's, so a session resumes on any worker.
+   */
+  _getServerData(): { ticketKeys: string } {
+    return { ticketKeys: this.getTicketKeys().toString('hex') };
+  }
+  /** @internal See `_getServerData`. */
+  _setServerData(data: { ticketKeys: string }): void {
+    this.setTicketKeys(Buffer.from(data.ticketKeys, 'hex'));
+  }
+
+  /** @internal tls.Server's name for its context: Node's TLS reads it to answer an OCSPRequest. */
+  get _sharedCreds(): tls.SecureContext {
+    const auth = this.#auth();
+    return auth.secureContext ?? secureContext(auth, auth.serverCertificate, 'serverCertificate');
+  }
+
   /** The context every connection shares (the same one the .NET options build, from the cache). */
   #native(): { getTicketKeys(): Buffer; setTicketKeys(keys: Buffer): void } {
-    const auth = this.#auth();
-    const ctx = auth.secureContext ?? secureContext(auth, auth.serverCertificate, 'serverCertificate');
-    return (ctx as unknown as { context: { getTicketKeys(): Buffer; setTicketKeys(keys: Buffer): void } }).context;
+    return (this._sharedCreds as unknown as { context: { getTicketKeys(): Buffer; setTicketKeys(keys: Buffer): void } }).context;
   }
 
   get #requestCert(): boolean {
@@ -145,6 +187,7 @@ export class SslServer extends net.Server {
     const acceptAll = this.#requestCert && o.rejectUnauthorized === false;
     const stream = new SslDuplex(socket, duplexOptions(o, acceptAll ? () => true : undefined));
     (stream as { [kNodeRole]?: 'server' })[kNodeRole] = 'server';
+    destroyWithTransport(stream, socket);
     // tls.Server's 'keylog' (line, socket), for the connections of a server somebody listens to.
     if (this.listenerCount('keylog') > 0) stream.on('keylog', (line: Buffer) => this.emit('keylog', line, stream));
     void [stream.remoteAddress, stream.remotePort, stream.remoteFamily]; // cache them for later reports
