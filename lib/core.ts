@@ -229,7 +229,7 @@ export class Core implements GuardView, ReadHost, WriteHost {
   fail(error: unknown): void {
     if (this.#phase === Phase.Faulted || this.#phase === Phase.Disposed) return;
     // Whether the stream face is in use must be read before its writes are settled below.
-    const report = (this.face as { [kNodeRole]?: unknown })[kNodeRole] !== undefined || this.#streamFaceInUse();
+    const report = this.#streamFaceInUse() || this.#nodeReports();
     this.fault = error;
     this.transition(Phase.Faulted, error);
     this.#settleAll(error);
@@ -244,6 +244,19 @@ export class Core implements GuardView, ReadHost, WriteHost {
     // socket made by connect()/createServer()): the fault stays what later calls report.
     if (error !== null && this.#phase === Phase.Faulted) return;
     this.dispose();
+  }
+
+  /**
+   * A socket made by connect()/createServer() reports an authenticated connection's fault as
+   * tls.TLSSocket does, read or not, unless the program uses the .NET methods (§2 then holds).
+   * Handshake failures are the factories' to report (with Node's decorations).
+   */
+  #nodeReports(): boolean {
+    return (
+      this.#phase === Phase.Authenticated &&
+      !this.read.apmUsed &&
+      (this.face as { [kNodeRole]?: unknown })[kNodeRole] !== undefined
+    );
   }
 
   #streamFaceInUse(): boolean {

@@ -111,6 +111,11 @@ export class ReadHalf {
     this.#setFlag(kPumping, on);
   }
 
+  /** The APM/promise methods are in use (see keepHalfOpen). */
+  get apmUsed(): boolean {
+    return this.#apmUsed;
+  }
+
   /** The pending APM/promise read, if any. */
   get op(): ReadOp | null {
     return this.#op;

@@ -49,6 +49,9 @@ type SocketLike = Partial<
   >
 >;
 
+/** Sockets whose peer certificates were read before Node's getPeerX509Certificate() emptied them. */
+const peerCertificatesTaken = new WeakMap<object, [tls.PeerCertificate, tls.DetailedPeerCertificate]>();
+
 /**
  * The `net.Socket` / `tls.TLSSocket` surface of an SslDuplex, so that it drops in where Node code
  * expects a socket (http, https, http2, undici, ws). Socket members go to the inner stream when it
@@ -253,12 +256,19 @@ export abstract class SocketSurface extends Duplex {
 
   /** `tls.TLSSocket#getPeerCertificate`: the peer's certificate as an object (with `issuerCertificate` links when `detailed`), `{}` before the handshake or when none. Never throws. */
   getPeerCertificate(detailed?: boolean): tls.PeerCertificate | tls.DetailedPeerCertificate | Record<string, never> {
+    const taken = peerCertificatesTaken.get(this);
+    if (taken !== undefined) return detailed === true ? taken[1] : taken[0];
     return this.#tls?.getPeerCertificate(detailed === true) ?? {};
   }
   /** The peer's certificate as an `X509Certificate`, undefined when none or not authenticated. Never throws. */
   getPeerX509Certificate(): X509Certificate | undefined {
     // TLS's own links the issuers the peer sent (issuerCertificate); the session keeps a copy for after close.
-    return this.#tls?.getPeerX509Certificate() ?? this[kCore].session?.remoteCertificate ?? undefined;
+    const socket = this.#tls;
+    if (socket !== null && !peerCertificatesTaken.has(this)) {
+      // Node's getPeerCertificate() answers {} once getPeerX509Certificate() was called: keep its answers first.
+      peerCertificatesTaken.set(this, [socket.getPeerCertificate(false), socket.getPeerCertificate(true)]);
+    }
+    return socket?.getPeerX509Certificate() ?? this[kCore].session?.remoteCertificate ?? undefined;
   }
   /** `tls.TLSSocket#getCertificate`: this side's certificate as an object, null when none. Never throws. */
   getCertificate(): tls.PeerCertificate | object | null {
