@@ -183,7 +183,7 @@ export function isSslDuplexError(
 /** How Node's ERR_INVALID_ARG_TYPE names the value it got (internal/errors.js determineSpecificType). */
 function receivedOf(value: unknown): string {
   if (value === undefined || value === null) return String(value);
-  if (typeof value === 'function' && value.name) return `function ${value.name}`;
+  if (typeof value === 'function') return `function ${value.name}`;
   if (typeof value === 'object') {
     const name = (value as { constructor?: { name?: string } }).constructor?.name;
     return name ? `an instance of ${name}` : inspect(value, { depth: -1 });

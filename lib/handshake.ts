@@ -109,7 +109,8 @@ export function planServer(
         isServer: true,
         secureContext: prepared.secureContext,
         requestCert: prepared.requestCert,
-        rejectUnauthorized: false,
+        // OpenSSL then refuses a client without a certificate; a bad chain is still judged after.
+        rejectUnauthorized: prepared.requestCert && options.rejectUnauthorized === true,
       };
       if (prepared.alpn !== undefined) serverOptions.ALPNProtocols = prepared.alpn;
       if (options.enableTrace === true) serverOptions.enableTrace = true;

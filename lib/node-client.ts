@@ -119,8 +119,11 @@ export function nodeErrorOf(err: unknown, role: 'client' | 'server' = 'client'):
   if (err instanceof TimeoutError) {
     return Object.assign(new Error(Messages.handshakeTimeoutNode), { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' });
   }
-  if (err instanceof IOError) {
-    if (cause instanceof Error) return cause;
+  // tls.Server refuses a client certificate after the handshake by destroying the socket, which
+  // its 'tlsClientError' reports as a hang-up.
+  const refused = role === 'server' && err instanceof AuthenticationError;
+  if (err instanceof IOError || refused) {
+    if (cause instanceof Error && !refused) return cause;
     const message = role === 'client' ? Messages.disconnectedBeforeSecure : Messages.socketHangUp;
     return Object.assign(new Error(message), { code: 'ECONNRESET' });
   }

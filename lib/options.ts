@@ -120,6 +120,12 @@ export interface SslServerAuthenticationOptions extends CommonAuthenticationOpti
   clientCertificateRequired?: boolean;
   /** **Node:** TLS-PSK, as `tls.createServer`'s: `(socket, identity) => psk`, or null to refuse. */
   pskCallback?: (socket: unknown, identity: string) => NodeJS.ArrayBufferView | { psk: NodeJS.ArrayBufferView } | null;
+  /**
+   * **Node:** with `clientCertificateRequired`, a client that sends no certificate fails inside the
+   * handshake (OpenSSL's alert, `ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE`), as with
+   * `tls.createServer`'s `requestCert` and `rejectUnauthorized`; no validation callback is asked.
+   */
+  rejectUnauthorized?: boolean;
   /** **Node:** the PSK identity hint sent to clients. */
   pskIdentityHint?: string;
   /**

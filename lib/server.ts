@@ -103,6 +103,9 @@ export class SslServer extends net.Server {
     copyAuthenticationOptions(o, auth, 'serverCertificateSelectionCallback');
     if (o.pskIdentityHint !== undefined) auth.pskIdentityHint = o.pskIdentityHint;
     auth.server = this;
+    if (this.#requestCert && o.rejectUnauthorized !== false && o.remoteCertificateValidationCallback === undefined) {
+      auth.rejectUnauthorized = true;
+    }
     return (this.#authOptions = auth);
   }
 
