@@ -4,7 +4,7 @@
 # Prints the suite's summary line, then one line "node-compat: …" with the goal's verdict.
 #
 #   npm run test:node-compat             fails when a mode is below the goal
-#   npm run test:node-compat -- --report prints the figures, never fails (while the goal is not met)
+#   npm run test:node-compat -- --report prints the figures, never fails
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 suite="${NODE_TESTS:-$root/../shared/node-tests}"
@@ -25,8 +25,29 @@ echo "$line"
 base=$(echo "$line" | sed -E 's/.*connect patched [0-9]+\/([0-9]+).*/\1/')
 conn=$(echo "$line" | sed -E 's/.*connect patched ([0-9]+)\/.*/\1/')
 serv=$(echo "$line" | sed -E 's/.*server patched ([0-9]+)\/.*/\1/')
-# The goal: all that pass on plain Node pass patched, but for the few that reach Node internals
-# (named in README.md, at most eight).
+
+# The tests that reach Node's internals (README.md, "Node's own test suite"): no wrapper can pass them.
+internals=" test-tls-close-notify.js test-tls-generic-stream.js test-tls-reinitialize-listeners.js
+  test-tls-writewrap-leak.js test-tls-clientcertengine-unsupported.js test-tls-keyengine-unsupported.js
+  test-tls-timeout-server-2.js test-tls-psk-circuit.js "
+# Any other failure is run once more on its own, as Node's CI retries a flaky test; a pass then counts
+# and is named, so that a flake is visible without turning CI red.
+retry_dir="$log_dir/retry"
+while IFS=$'\t' read -r mode test result _; do
+  [ "$result" = PASS ] && continue
+  case "$internals" in *" $test "*) continue ;; esac
+  mkdir -p "$retry_dir"
+  echo "$test" > "$retry_dir/list"
+  LOG_DIR="$retry_dir" TESTS="$retry_dir/list" MODES="$mode" "$suite/run.sh" > "$retry_dir/run.log" 2>&1
+  if grep -q "^$mode[[:space:]]*PASS" "$retry_dir/run.log"; then
+    echo "node-compat: $mode $test failed, then passed on its own (flaky)"
+    if [ "$mode" = connect ]; then conn=$((conn + 1)); else serv=$((serv + 1)); fi
+  else
+    echo "node-compat: $mode $test fails (log: $log_dir/$mode/${test%.js}.log)"
+  fi
+done < "$log_dir/results.tsv"
+
+# The goal: all that pass on plain Node pass patched, but for those that reach Node internals (at most eight).
 allowed=8
 if [ "$conn" -ge $((base - allowed)) ] && [ "$serv" -ge $((base - allowed)) ]; then
   echo "node-compat: goal met (connect $conn/$base, server $serv/$base; logs in $log_dir)"
