@@ -75,7 +75,8 @@ export function planClient(
       if (prepared.alpn !== undefined) connectOptions.ALPNProtocols = prepared.alpn;
       if (options.session !== undefined) connectOptions.session = options.session;
       if (options.enableTrace === true) connectOptions.enableTrace = true;
-      if (options.pskCallback !== undefined) connectOptions.pskCallback = options.pskCallback as tls.ConnectionOptions['pskCallback'];
+      if (options.pskCallback !== undefined)
+        connectOptions.pskCallback = options.pskCallback as tls.ConnectionOptions['pskCallback'];
       const socket = tls.connect(connectOptions);
       if (!renegotiate) socket.disableRenegotiation();
       return socket;

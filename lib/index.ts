@@ -23,6 +23,7 @@ export {
 } from './enums';
 export type { IAsyncResult, AsyncCallback } from './async-result';
 export type {
+  PskIdentity,
   CertificateWithKey,
   PemOrDer,
   RemoteCertificateValidationCallback,
@@ -36,4 +37,4 @@ export type { InnerStream } from './transport';
 export { connect } from './factories';
 export { createServer, SslServer } from './server';
 export type { ConnectOptions } from './factories';
-export type { CreateServerOptions } from './server';
+export type { CreateServerOptions, ServerOptionMirrors } from './server';

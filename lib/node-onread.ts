@@ -31,7 +31,7 @@ export function deliverToOnRead(stream: Duplex & { [kCore]: Core }, onread: OnRe
       stream.read(0);
       return false;
     }
-    for (let at = 0; at < chunk.length; ) {
+    for (let at = 0; at < chunk.length;) {
       const into = next();
       const n = Math.min(into.length, chunk.length - at);
       into.set(at === 0 && n === chunk.length ? chunk : chunk.subarray(at, at + n));

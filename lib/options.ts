@@ -88,6 +88,14 @@ interface CommonAuthenticationOptions {
   enableTrace?: boolean;
 }
 
+/** **Node:** what a TLS-PSK client offers (`pskCallback`'s answer). */
+export interface PskIdentity {
+  /** The pre-shared key. */
+  psk: NodeJS.ArrayBufferView;
+  /** The identity the server looks the key up by. */
+  identity: string;
+}
+
 /** .NET's `SslClientAuthenticationOptions`. */
 export interface SslClientAuthenticationOptions extends CommonAuthenticationOptions {
   /** The server's name: sent as SNI (unless an IP address) and checked against its certificate. */
@@ -99,7 +107,7 @@ export interface SslClientAuthenticationOptions extends CommonAuthenticationOpti
   /** **Node:** a session to resume (from `getSession()` or the `'session'` event of an earlier connection). */
   session?: Buffer;
   /** **Node:** TLS-PSK, as `tls.connect`'s: `(hint) => ({ psk, identity })`, or null to refuse. */
-  pskCallback?: (hint: string | null) => { psk: NodeJS.ArrayBufferView; identity: string } | null;
+  pskCallback?: (hint: string | null) => PskIdentity | null;
 }
 
 /** .NET's `SslServerAuthenticationOptions`. */
@@ -119,7 +127,7 @@ export interface SslServerAuthenticationOptions extends CommonAuthenticationOpti
    */
   clientCertificateRequired?: boolean;
   /** **Node:** TLS-PSK, as `tls.createServer`'s: `(socket, identity) => psk`, or null to refuse. */
-  pskCallback?: (socket: unknown, identity: string) => NodeJS.ArrayBufferView | { psk: NodeJS.ArrayBufferView } | null;
+  pskCallback?: (socket: unknown, identity: string) => NodeJS.ArrayBufferView | Pick<PskIdentity, 'psk'> | null;
   /**
    * **Node:** with `clientCertificateRequired`, a client that sends no certificate fails inside the
    * handshake (OpenSSL's alert, `ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE`), as with

@@ -1,6 +1,12 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { certificateOf, copyAuthenticationOptions, destroyWithTransport, duplexOptions, handshakeTimer } from './factories';
+import {
+  certificateOf,
+  copyAuthenticationOptions,
+  destroyWithTransport,
+  duplexOptions,
+  handshakeTimer,
+} from './factories';
 import { kNodeRole, nodeErrorOf, nodeServerContext } from './node-client';
 import type { SslDuplexOptions, SslServerAuthenticationOptions } from './options';
 import { SslDuplex } from './ssl-duplex';
@@ -40,15 +46,95 @@ function serverDefaults(options: object): Record<string, unknown> {
 
 /** tls.Server's properties that mirror its options (`server.ca`, `server.requestCert`…), copied from Node's. */
 const mirroredOptions = [
-  'key', 'cert', 'ca', 'passphrase', 'pfx', 'crl', 'ciphers', 'ecdhCurve', 'dhparam', 'sigalgs',
-  'privateKeyIdentifier', 'privateKeyEngine', 'clientCertEngine', 'minVersion', 'maxVersion',
-  'secureProtocol', 'secureOptions', 'honorCipherOrder', 'sessionIdContext', 'sessionTimeout',
-  'ticketKeys', 'requestCert', 'rejectUnauthorized', 'ALPNProtocols', 'enableTrace', 'handshakeTimeout',
+  'key',
+  'cert',
+  'ca',
+  'passphrase',
+  'pfx',
+  'crl',
+  'ciphers',
+  'ecdhCurve',
+  'dhparam',
+  'sigalgs',
+  'privateKeyIdentifier',
+  'privateKeyEngine',
+  'clientCertEngine',
+  'minVersion',
+  'maxVersion',
+  'secureProtocol',
+  'secureOptions',
+  'honorCipherOrder',
+  'sessionIdContext',
+  'sessionTimeout',
+  'ticketKeys',
+  'requestCert',
+  'rejectUnauthorized',
+  'ALPNProtocols',
+  'enableTrace',
+  'handshakeTimeout',
 ] as const;
 
-// The option-mirroring properties, typed loosely as tls.Server's are; set from Node's own at construction.
+/**
+ * The properties by which `tls.Server` mirrors its options; set as Node sets them (from the
+ * constructor's options, and by `setOptions()`). Informational: changing one changes no connection.
+ */
+export interface ServerOptionMirrors {
+  /** The `key` option. */
+  key?: unknown;
+  /** The `cert` option. */
+  cert?: unknown;
+  /** The `ca` option. */
+  ca?: unknown;
+  /** The `passphrase` option. */
+  passphrase?: unknown;
+  /** The `pfx` option. */
+  pfx?: unknown;
+  /** The `crl` option. */
+  crl?: unknown;
+  /** The `ciphers` option. */
+  ciphers?: unknown;
+  /** The `ecdhCurve` option. */
+  ecdhCurve?: unknown;
+  /** The `dhparam` option. */
+  dhparam?: unknown;
+  /** The `sigalgs` option. */
+  sigalgs?: unknown;
+  /** The `privateKeyIdentifier` option. */
+  privateKeyIdentifier?: unknown;
+  /** The `privateKeyEngine` option. */
+  privateKeyEngine?: unknown;
+  /** The `clientCertEngine` option. */
+  clientCertEngine?: unknown;
+  /** The `minVersion` option. */
+  minVersion?: unknown;
+  /** The `maxVersion` option. */
+  maxVersion?: unknown;
+  /** The `secureProtocol` option. */
+  secureProtocol?: unknown;
+  /** The `secureOptions` option. */
+  secureOptions?: unknown;
+  /** The `honorCipherOrder` option (true unless false was given). */
+  honorCipherOrder?: unknown;
+  /** The `sessionIdContext` option, or Node's default (a hash of the command line). */
+  sessionIdContext?: unknown;
+  /** The `sessionTimeout` option. */
+  sessionTimeout?: unknown;
+  /** The `ticketKeys` option. */
+  ticketKeys?: unknown;
+  /** The `requestCert` option. */
+  requestCert?: unknown;
+  /** The `rejectUnauthorized` option (true unless false was given). */
+  rejectUnauthorized?: unknown;
+  /** The `ALPNProtocols` option, in Node's wire form. */
+  ALPNProtocols?: unknown;
+  /** The `enableTrace` option. */
+  enableTrace?: unknown;
+  /** The `handshakeTimeout` option. */
+  handshakeTimeout?: unknown;
+}
+
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
-export interface SslServer extends Partial<Record<(typeof mirroredOptions)[number], unknown>> {}
+export interface SslServer extends ServerOptionMirrors {}
 
 /**
  * A `net.Server` whose connections are wrapped in SslDuplex and authenticated as the server:
@@ -71,7 +157,8 @@ export class SslServer extends net.Server {
       // tls.Server's own checks of every option (types, SNICallback, booleans) and of the context:
       // Node's errors, thrown here, as tls.createServer throws them.
       const model = new tls.Server(options as tls.TlsOptions) as unknown as Record<string, unknown>;
-      for (const key of mirroredOptions) if (key in model) (this as unknown as Record<string, unknown>)[key] = model[key];
+      for (const key of mirroredOptions)
+        if (key in model) (this as unknown as Record<string, unknown>)[key] = model[key];
       this.#context = nodeServerContext(serverDefaults({ sessionIdContext: model.sessionIdContext, ...options }));
     }
     if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
@@ -172,7 +259,8 @@ export class SslServer extends net.Server {
 
   /** The context every connection shares (the same one the .NET options build, from the cache). */
   #native(): { getTicketKeys(): Buffer; setTicketKeys(keys: Buffer): void } {
-    return (this._sharedCreds as unknown as { context: { getTicketKeys(): Buffer; setTicketKeys(keys: Buffer): void } }).context;
+    return (this._sharedCreds as unknown as { context: { getTicketKeys(): Buffer; setTicketKeys(keys: Buffer): void } })
+      .context;
   }
 
   get #requestCert(): boolean {
@@ -182,7 +270,10 @@ export class SslServer extends net.Server {
   /** tls.Server's: a rejected async 'secureConnection' listener destroys that socket with the error. */
   [Symbol.for('nodejs.rejection')](err: Error, event: string, stream: SslDuplex): void {
     if (event === 'secureConnection') stream.destroy(err);
-    else (net.Server.prototype as unknown as Record<symbol, (...a: unknown[]) => void>)[Symbol.for('nodejs.rejection')]!.call(this, err, event, stream);
+    else
+      (net.Server.prototype as unknown as Record<symbol, (...a: unknown[]) => void>)[
+        Symbol.for('nodejs.rejection')
+      ]!.call(this, err, event, stream);
   }
 
   #accept(socket: net.Socket): void {

@@ -106,7 +106,12 @@ describe('createServer(): the members and events of tls.Server (contract §8)', 
 
   it('pauseOnConnect: the secure socket arrives paused; allowHalfOpen is passed on', async () => {
     const pki = await fixtures();
-    const server = createServer({ cert: pki.server.cert, key: pki.server.key, pauseOnConnect: true, allowHalfOpen: true });
+    const server = createServer({
+      cert: pki.server.cert,
+      key: pki.server.key,
+      pauseOnConnect: true,
+      allowHalfOpen: true,
+    });
     expect((server as unknown as { pauseOnConnect: boolean }).pauseOnConnect).to.equal(true);
     const { stream, client } = await accept(server);
     expect(stream.isPaused()).to.equal(true);
@@ -152,7 +157,14 @@ describe('createServer(): the members and events of tls.Server (contract §8)', 
     const pki = await fixtures();
     const server = createServer({ cert: pki.server.cert, key: pki.server.key, requestCert: true, ca: pki.ca.cert });
     const node = tls.createServer({ cert: pki.server.cert, key: pki.server.key, requestCert: true, ca: pki.ca.cert });
-    for (const key of ['cert', 'ca', 'requestCert', 'rejectUnauthorized', 'honorCipherOrder', 'sessionIdContext'] as const) {
+    for (const key of [
+      'cert',
+      'ca',
+      'requestCert',
+      'rejectUnauthorized',
+      'honorCipherOrder',
+      'sessionIdContext',
+    ] as const) {
       expect(server[key], key).to.deep.equal((node as unknown as Record<string, unknown>)[key]);
     }
     const warned = once(process, 'warning') as Promise<[Error & { code?: string }]>;
