@@ -190,6 +190,9 @@ export class SslServer extends net.Server {
     copyAuthenticationOptions(o, auth, 'serverCertificateSelectionCallback');
     if (o.pskIdentityHint !== undefined) auth.pskIdentityHint = o.pskIdentityHint;
     auth.server = this;
+    // tls.Server follows a client's renegotiation (within tls.CLIENT_RENEG_LIMIT); refusing is
+    // secureOptions' SSL_OP_NO_RENEGOTIATION, OpenSSL's warning alert, and the connection goes on.
+    auth.allowRenegotiation ??= true;
     if (this.#requestCert && o.rejectUnauthorized !== false && o.remoteCertificateValidationCallback === undefined) {
       auth.rejectUnauthorized = true;
     }

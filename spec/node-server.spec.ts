@@ -174,3 +174,48 @@ describe('createServer(): the members and events of tls.Server (contract §8)', 
     expect((await warned)[0].code).to.equal('DEP0122');
   });
 });
+
+describe('createServer(): renegotiation as tls.Server has it', function () {
+  this.timeout(20000);
+
+  interface Outcome {
+    renegotiated: boolean;
+    after: string;
+    serverError: string | undefined;
+  }
+
+  /** A TLS 1.2 client renegotiates, then writes; what the server saw. Ours and Node's must agree. */
+  async function renegotiateThenWrite(make: typeof tls.createServer, secureOptions: number): Promise<Outcome> {
+    const pki = await fixtures();
+    let serverError: string | undefined;
+    const received: Buffer[] = [];
+    const server = make({ cert: pki.server.cert, key: pki.server.key, maxVersion: 'TLSv1.2', secureOptions }, (s) => {
+      s.on('data', (c: Buffer) => received.push(c));
+      s.on('error', (e: Error & { code?: string }) => (serverError = e.code));
+    });
+    const port = await listen(server);
+    const client = nodeClient(port);
+    await once(client, 'secureConnect');
+    let renegotiated = false;
+    client.renegotiate({}, (err) => (renegotiated = err === null));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    if (!client.destroyed) client.write('after');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    client.destroy();
+    server.close();
+    return { renegotiated, after: Buffer.concat(received).toString(), serverError };
+  }
+
+  it("a client's renegotiation is followed by default, as Node's server follows it", async () => {
+    const ours = await renegotiateThenWrite(createServer as unknown as typeof tls.createServer, 0);
+    expect(ours).to.deep.equal({ renegotiated: true, after: 'after', serverError: undefined });
+    expect(ours).to.deep.equal(await renegotiateThenWrite(tls.createServer, 0));
+  });
+
+  it('with SSL_OP_NO_RENEGOTIATION it is refused as Node refuses it (no_renegotiation; the client gives up)', async () => {
+    const refuse = constants.SSL_OP_NO_RENEGOTIATION;
+    const ours = await renegotiateThenWrite(createServer as unknown as typeof tls.createServer, refuse);
+    expect(ours.renegotiated).to.equal(false);
+    expect(ours).to.deep.equal(await renegotiateThenWrite(tls.createServer, refuse));
+  });
+});
