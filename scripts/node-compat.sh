@@ -17,9 +17,16 @@ fi
 cd "$root"
 [ -f dist/lib/index.js ] || npm run build >/dev/null
 log_dir="${LOG_DIR:-$(mktemp -d)}"
+mkdir -p "$log_dir"
 out="$log_dir/run.log"
 LOG_DIR="$log_dir" "$suite/run.sh" > "$out" 2>&1
 line=$(grep '^node-suite:' "$out" | tail -1)
+if [ -z "$line" ]; then
+  tail -n 20 "$out"
+  echo "node-compat: the suite did not complete (log: $out)"
+  [ $report -eq 1 ] && exit 0
+  exit 1
+fi
 echo "$line"
 # node-suite: baseline P0/N, connect patched P1/P0, server patched P2/P0
 base=$(echo "$line" | sed -E 's/.*connect patched [0-9]+\/([0-9]+).*/\1/')
