@@ -115,6 +115,8 @@ export class Core implements GuardView, ReadHost, WriteHost {
   bytesRead = 0;
   bytesWritten = 0;
   idleTimer: NodeJS.Timeout | null = null;
+  /** Calls made on the TLS socket before it exists (disableRenegotiation() right after connect()…). */
+  beforeTls: Array<(socket: tls.TLSSocket) => void> | null = null;
   /** Where plaintext goes instead of the stream face's buffer (`onread`, see node-onread.ts). */
   sink: ((chunk: Buffer | null) => boolean) | null = null;
 
@@ -201,6 +203,15 @@ export class Core implements GuardView, ReadHost, WriteHost {
     socket.on('end', tlsListeners.end);
     socket.on('close', tlsListeners.close);
     for (const event of forwardedEvents) if (this.face.listenerCount(event) > 0) this.forwardTlsEvent(event);
+    const calls = this.beforeTls;
+    this.beforeTls = null;
+    for (const call of calls ?? []) call(socket);
+  }
+
+  /** Runs `call` on the TLS socket now, or as soon as the handshake makes it (tls.TLSSocket exists from the start). */
+  withTls(call: (socket: tls.TLSSocket) => void): void {
+    if (this.tls !== null) call(this.tls);
+    else (this.beforeTls ??= []).push(call);
   }
 
   forwardTlsEvent(event: string): void {

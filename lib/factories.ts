@@ -18,6 +18,7 @@ import type {
   SslServerAuthenticationOptions,
 } from './options';
 import { deliverToOnRead, onReadOf, type OnRead } from './node-onread';
+import { pendingClientAuth } from './socket-surface';
 import { SslDuplex } from './ssl-duplex';
 import type { InnerStream } from './transport';
 
@@ -253,7 +254,9 @@ export function connect(...args: unknown[]): SslDuplex {
     if (!stream.destroyed) stream.destroy(err);
   };
   socket.once('error', onEarlyError);
+  pendingClientAuth.set(stream, auth);
   const start = (): void => {
+    pendingClientAuth.delete(stream);
     socket.removeListener('error', onEarlyError);
     if (stream.destroyed) return;
     stream.emit('connect');

@@ -49,6 +49,12 @@ type SocketLike = Partial<
   >
 >;
 
+/**
+ * A client made by connect() whose handshake has not started yet: its authentication options,
+ * which setSession()/setServername() may still change (the factory deletes the entry at the start).
+ */
+export const pendingClientAuth = new WeakMap<object, { targetHost: string; session?: Buffer }>();
+
 /** Sockets whose peer certificates were read before Node's getPeerX509Certificate() emptied them. */
 const peerCertificatesTaken = new WeakMap<object, [tls.PeerCertificate, tls.DetailedPeerCertificate]>();
 
@@ -346,26 +352,53 @@ export abstract class SocketSurface extends Duplex {
     return socket.renegotiate(options, done) !== false;
   }
   /**
-   * `tls.TLSSocket#setServername`: passed to Node's TLS; a name that is not a string throws Node's
-   * `ERR_INVALID_ARG_TYPE`, as Node does.
+   * `tls.TLSSocket#setServername`: the SNI name a client sends (before its handshake starts: after
+   * `connect()` returns); the name checked against the certificate stays `servername`/`host`, as
+   * in Node. A name that is not a string throws Node's `ERR_INVALID_ARG_TYPE`.
    */
   setServername(name: string): void {
     if (typeof name !== 'string') {
       throw nodeArgTypeError('name', name);
     }
-    (this.#tls as (tls.TLSSocket & { setServername?(name: string): void }) | null)?.setServername?.(name);
+    const pending = pendingClientAuth.get(this);
+    if (pending !== undefined) pending.targetHost = name;
+    else (this.#tls as (tls.TLSSocket & { setServername?(name: string): void }) | null)?.setServername?.(name);
+  }
+  /** `tls.TLSSocket#setSession`: a session to resume, for a client whose handshake has not started. */
+  setSession(session: string | Buffer): void {
+    const pending = pendingClientAuth.get(this);
+    const data = typeof session === 'string' ? Buffer.from(session, 'latin1') : session;
+    if (pending !== undefined) pending.session = data;
+    else (this.#tls as (tls.TLSSocket & { setSession(s: Buffer): void }) | null)?.setSession(data);
+  }
+  /** `tls.TLSSocket#setKeyCert`: this side's certificate for the handshakes to come (a context or its options). */
+  setKeyCert(context: tls.SecureContext | tls.SecureContextOptions): void {
+    this[kCore].withTls((socket) => (socket as tls.TLSSocket & { setKeyCert(c: object): void }).setKeyCert(context));
   }
   /** `tls.TLSSocket#disableRenegotiation`: the peer's renegotiation attempts become errors. */
   disableRenegotiation(): void {
-    this.#tls?.disableRenegotiation();
+    this[kCore].withTls((socket) => socket.disableRenegotiation());
   }
   /** `tls.TLSSocket#enableTrace`: OpenSSL's trace of this connection on stderr. */
   enableTrace(): void {
-    this.#tls?.enableTrace();
+    this[kCore].withTls((socket) => socket.enableTrace());
   }
-  /** `tls.TLSSocket#setMaxSendFragment`: false when there is no TLS yet or the size is refused. */
+  /** `tls.TLSSocket#setMaxSendFragment`: true when TLS takes the size (or will, once it exists). */
   setMaxSendFragment(size: number): boolean {
-    return this.#tls?.setMaxSendFragment(size) === true;
+    const socket = this.#tls;
+    if (socket !== null) return socket.setMaxSendFragment(size);
+    this[kCore].withTls((s) => s.setMaxSendFragment(size));
+    return true;
+  }
+  /** `tls.TLSSocket#server`: the server that accepted this connection, undefined for a client. */
+  get server(): net.Server | undefined {
+    return this[kCore].role === 'server'
+      ? ((this.#inner as { server?: net.Server } | null)?.server ?? undefined)
+      : undefined;
+  }
+  /** http.Server sets `socket.server` on the connections it is given: that value wins from then on. */
+  set server(server: net.Server | undefined) {
+    Object.defineProperty(this, 'server', { value: server, writable: true, configurable: true, enumerable: true });
   }
 
   /**

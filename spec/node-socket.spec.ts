@@ -206,4 +206,37 @@ describe('a socket made by connect(): the members and events of tls.TLSSocket (c
     await tick(10);
     raw.close();
   });
+
+  it('members called right after connect() act on the handshake to come: setSession, setServername', async () => {
+    const pki = await fixtures();
+    const seen: Array<{ servername: string | false; reused: boolean }> = [];
+    const server = createServer({ cert: pki.server.cert, key: pki.server.key }, (s) => {
+      seen.push({ servername: s.servername, reused: s.isSessionReused() });
+      expect(s.server).to.equal(server);
+      s.end('x');
+    });
+    const port = await listen(server);
+    const first = connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.ca.cert, maxVersion: 'TLSv1.2' });
+    expect(first.server).to.equal(undefined);
+    first.setServername('sni.example');
+    first.resume();
+    const [session] = (await once(first, 'session')) as [Buffer];
+    await once(first, 'close');
+    const second = connect({
+      port,
+      host: '127.0.0.1',
+      servername: 'localhost',
+      ca: pki.ca.cert,
+      maxVersion: 'TLSv1.2',
+    });
+    second.setSession(session);
+    second.resume();
+    await once(second, 'close');
+    expect(seen).to.deep.equal([
+      { servername: 'sni.example', reused: false },
+      // Node's own server reports no name for a resumed TLS 1.2 session either.
+      { servername: false, reused: true },
+    ]);
+    server.close();
+  });
 });
