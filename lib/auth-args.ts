@@ -20,16 +20,35 @@ export function apmArguments(rest: unknown[]): {
       middle: [undefined, undefined, undefined],
     };
   }
+  // .NET's overload without SslProtocols: (x, a, checkCertificateRevocation, callback?, state?).
+  if (typeof rest[1] === 'boolean') {
+    return { callback: rest[2] as AsyncCallback | undefined, state: rest[3], middle: [rest[0], undefined, rest[1]] };
+  }
   return { callback: rest[3] as AsyncCallback | undefined, state: rest[4], middle: [rest[0], rest[1], rest[2]] };
 }
 
-/** `(targetHost | options, signal | clientCertificates?, enabledSslProtocols?, checkCertificateRevocation?)`. */
+/**
+ * The overloads' tail, `(enabledSslProtocols, checkCertificateRevocation)` or .NET's shorter
+ * `(checkCertificateRevocation)`: a boolean in the protocols' place is the revocation flag, never a
+ * protocol value.
+ */
+function protocolsAndRevocation(
+  enabledSslProtocols: number | boolean | undefined,
+  checkCertificateRevocation: boolean | undefined,
+): [number | undefined, boolean | undefined] {
+  return typeof enabledSslProtocols === 'boolean'
+    ? [undefined, enabledSslProtocols]
+    : [enabledSslProtocols, checkCertificateRevocation];
+}
+
+/** `(targetHost | options, signal | clientCertificates?, enabledSslProtocols | checkCertificateRevocation?, checkCertificateRevocation?)`. */
 export function clientOptions(
   targetHostOrOptions: string | SslClientAuthenticationOptions,
   certificates: unknown,
-  enabledSslProtocols: number | undefined,
-  checkCertificateRevocation: boolean | undefined,
+  protocolsOrRevocation: number | boolean | undefined,
+  revocation: boolean | undefined,
 ): SslClientAuthenticationOptions {
+  const [enabledSslProtocols, checkCertificateRevocation] = protocolsAndRevocation(protocolsOrRevocation, revocation);
   if (targetHostOrOptions === null || targetHostOrOptions === undefined) throw new ArgumentNullError('targetHost');
   let options: SslClientAuthenticationOptions;
   if (typeof targetHostOrOptions === 'string') {
@@ -47,13 +66,14 @@ export function clientOptions(
   return options;
 }
 
-/** `(serverCertificate | options, clientCertificateRequired?, enabledSslProtocols?, checkCertificateRevocation?)`. */
+/** `(serverCertificate | options, clientCertificateRequired?, enabledSslProtocols | checkCertificateRevocation?, checkCertificateRevocation?)`. */
 export function serverOptions(
   certificateOrOptions: CertificateWithKey | SslServerAuthenticationOptions,
   clientCertificateRequired: boolean | undefined,
-  enabledSslProtocols: number | undefined,
-  checkCertificateRevocation: boolean | undefined,
+  protocolsOrRevocation: number | boolean | undefined,
+  revocation: boolean | undefined,
 ): SslServerAuthenticationOptions {
+  const [enabledSslProtocols, checkCertificateRevocation] = protocolsAndRevocation(protocolsOrRevocation, revocation);
   if (certificateOrOptions === null || certificateOrOptions === undefined) {
     throw new ArgumentNullError('serverCertificate');
   }

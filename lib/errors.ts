@@ -61,6 +61,16 @@ export const Messages = {
   outOfRange: (name: string): string =>
     `Specified argument was out of the range of valid values. (Parameter '${name}')`,
   disposed: "Cannot access a disposed object. Object name: 'SslDuplex'.",
+  // .NET's messages for an exception made with no arguments.
+  defaultError: (name: string): string => `Exception of type '${name}' was thrown.`,
+  defaultArgument: 'Value does not fall within the expected range.',
+  defaultArgumentNull: 'Value cannot be null.',
+  defaultOutOfRange: 'Specified argument was out of the range of valid values.',
+  defaultNotSupported: 'Specified method is not supported.',
+  defaultInvalidOperation: 'Operation is not valid due to the current state of the object.',
+  defaultIO: 'I/O error occurred.',
+  defaultTimeout: 'The operation has timed out.',
+  defaultAuthentication: 'System error.',
   aborted: 'The operation was aborted',
   foreignAsyncResult:
     'The parameter: asyncResult is not valid. Use the object returned from corresponding Begin async call.',
@@ -73,8 +83,12 @@ export const Messages = {
 export class SslDuplexError extends Error {
   /** Stable across versions: match on it, not on the message. */
   readonly code: string = 'SSLD_ERR';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** The message of an error made with no arguments (.NET's default for the exception it stands for). */
+  static defaultMessage(): string {
+    return Messages.defaultError(this.name);
+  }
+  constructor(message?: string, options?: { cause?: unknown }) {
+    super(message ?? (new.target as typeof SslDuplexError).defaultMessage(), options);
     this.name = new.target.name;
   }
 }
@@ -84,9 +98,12 @@ export class ArgumentError extends TypeError {
   /** Stable across versions: match on it, not on the message. */
   readonly code: string = 'SSLD_ERR_ARGUMENT';
   /** The name of the offending parameter, as .NET's `ParamName`. */
-  readonly paramName: string;
-  constructor(paramName: string, message: string = Messages.invalidArgument(paramName), options?: { cause?: unknown }) {
-    super(message, options);
+  readonly paramName: string | undefined;
+  constructor(paramName?: string, message?: string, options?: { cause?: unknown }) {
+    super(
+      message ?? (paramName === undefined ? Messages.defaultArgument : Messages.invalidArgument(paramName)),
+      options,
+    );
     this.name = new.target.name;
     this.paramName = paramName;
   }
@@ -96,8 +113,11 @@ export class ArgumentError extends TypeError {
 export class ArgumentNullError extends ArgumentError {
   /** Stable across versions: match on it, not on the message. */
   override readonly code: string = 'SSLD_ERR_ARGUMENT_NULL';
-  constructor(paramName: string, message: string = Messages.nullArgument(paramName)) {
-    super(paramName, message);
+  constructor(paramName?: string, message?: string) {
+    super(
+      paramName,
+      message ?? (paramName === undefined ? Messages.defaultArgumentNull : Messages.nullArgument(paramName)),
+    );
   }
 }
 
@@ -106,9 +126,9 @@ export class ArgumentOutOfRangeError extends RangeError {
   /** Stable across versions: match on it, not on the message. */
   readonly code: string = 'SSLD_ERR_ARGUMENT_OUT_OF_RANGE';
   /** The name of the offending parameter, as .NET's `ParamName`. */
-  readonly paramName: string;
-  constructor(paramName: string, message: string = Messages.outOfRange(paramName)) {
-    super(message);
+  readonly paramName: string | undefined;
+  constructor(paramName?: string, message?: string) {
+    super(message ?? (paramName === undefined ? Messages.defaultOutOfRange : Messages.outOfRange(paramName)));
     this.name = new.target.name;
     this.paramName = paramName;
   }
@@ -118,12 +138,20 @@ export class ArgumentOutOfRangeError extends RangeError {
 export class NotSupportedError extends SslDuplexError {
   /** Stable across versions: match on it, not on the message. */
   override readonly code: string = 'SSLD_ERR_NOT_SUPPORTED';
+  /** .NET's message for this exception made with no arguments. */
+  static override defaultMessage(): string {
+    return Messages.defaultNotSupported;
+  }
 }
 
 /** .NET `InvalidOperationException`: the call is not allowed in the stream's current state. */
 export class InvalidOperationError extends SslDuplexError {
   /** Stable across versions: match on it, not on the message. */
   override readonly code: string = 'SSLD_ERR_INVALID_OPERATION';
+  /** .NET's message for this exception made with no arguments. */
+  static override defaultMessage(): string {
+    return Messages.defaultInvalidOperation;
+  }
 }
 
 /** .NET `ObjectDisposedException`. */
@@ -132,8 +160,8 @@ export class ObjectDisposedError extends InvalidOperationError {
   override readonly code: string = 'SSLD_ERR_OBJECT_DISPOSED';
   /** As .NET's `ObjectName`. */
   readonly objectName = 'SslDuplex';
-  constructor(message: string = Messages.disposed) {
-    super(message);
+  constructor(message: string = Messages.disposed, options?: { cause?: unknown }) {
+    super(message, options);
   }
 }
 
@@ -141,18 +169,30 @@ export class ObjectDisposedError extends InvalidOperationError {
 export class IOError extends SslDuplexError {
   /** Stable across versions: match on it, not on the message. */
   override readonly code: string = 'SSLD_ERR_IO';
+  /** .NET's message for this exception made with no arguments. */
+  static override defaultMessage(): string {
+    return Messages.defaultIO;
+  }
 }
 
 /** .NET `IOException` raised by a read or write timeout. */
 export class TimeoutError extends IOError {
   /** Stable across versions: match on it, not on the message. */
   override readonly code: string = 'SSLD_ERR_TIMEOUT';
+  /** .NET's message for this exception made with no arguments. */
+  static override defaultMessage(): string {
+    return Messages.defaultTimeout;
+  }
 }
 
 /** .NET `AuthenticationException`: the handshake or the certificate validation failed. */
 export class AuthenticationError extends SslDuplexError {
   /** Stable across versions: match on it, not on the message. */
   override readonly code: string = 'SSLD_ERR_AUTHENTICATION';
+  /** .NET's message for this exception made with no arguments. */
+  static override defaultMessage(): string {
+    return Messages.defaultAuthentication;
+  }
 }
 
 /**

@@ -150,7 +150,6 @@ export class ReadHalf {
     this.#pump();
   }
 
-  /** An APM/promise read; it completes at once when plaintext (or the end) is already here. */
   /**
    * The APM/promise methods are in use (a read, a write, a shutdown): the peer's end no longer
    * ends the stream face by itself, so that the program keeps .NET's half-close (contract §4).
@@ -159,12 +158,12 @@ export class ReadHalf {
     this.#apmUsed = true;
   }
 
+  /**
+   * A read of `count = 0` waits like any other until plaintext is here (or the end, or a failure),
+   * then completes with 0 and takes nothing: .NET code waits for data that way (contract §4).
+   */
   start(op: ReadOp): void {
     this.#apmUsed = true;
-    if (op.count === 0) {
-      op.settle(null, 0);
-      return;
-    }
     this.#op = op;
     this.#pump();
     if (this.#op === op) {

@@ -122,13 +122,14 @@ export class SslDuplex extends DotnetProperties {
 
   /**
    * Authenticates as the client. `targetHostOrOptions` is the server's name (checked against its
-   * certificate, sent as SNI) or an `SslClientAuthenticationOptions`. The .NET overload's
-   * `clientCertificates, enabledSslProtocols, checkCertificateRevocation` follow the host name.
+   * certificate, sent as SNI) or an `SslClientAuthenticationOptions`. The .NET overloads'
+   * `clientCertificates, enabledSslProtocols, checkCertificateRevocation` (or
+   * `clientCertificates, checkCertificateRevocation`) follow the host name.
    */
   authenticateAsClientAsync(
     targetHostOrOptions: string | SslClientAuthenticationOptions,
     signalOrCertificates?: AbortSignal | CertificateWithKey[] | null,
-    enabledSslProtocols?: number,
+    enabledSslProtocols?: number | boolean,
     checkCertificateRevocation?: boolean,
   ): Promise<void> {
     const signal = signalOf(signalOrCertificates);
@@ -179,13 +180,14 @@ export class SslDuplex extends DotnetProperties {
 
   /**
    * Authenticates as the server with `serverCertificate` (`{cert, key}` or `{pfx}`) or an
-   * `SslServerAuthenticationOptions`. The .NET overload's `clientCertificateRequired,
-   * enabledSslProtocols, checkCertificateRevocation` follow the certificate.
+   * `SslServerAuthenticationOptions`. The .NET overloads' `clientCertificateRequired,
+   * enabledSslProtocols, checkCertificateRevocation` (or `clientCertificateRequired,
+   * checkCertificateRevocation`) follow the certificate.
    */
   authenticateAsServerAsync(
     certificateOrOptions: CertificateWithKey | SslServerAuthenticationOptions,
     signalOrClientCertificateRequired?: AbortSignal | boolean | null,
-    enabledSslProtocols?: number,
+    enabledSslProtocols?: number | boolean,
     checkCertificateRevocation?: boolean,
   ): Promise<void> {
     const signal = signalOf(signalOrClientCertificateRequired);

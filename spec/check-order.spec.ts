@@ -8,8 +8,9 @@ import {
   NotSupportedError,
   ObjectDisposedError,
   SslDuplex,
+  SslProtocols,
 } from '../lib';
-import { authenticatedPair, sslPair } from './helpers/pairs';
+import { authenticatedPair, sslPair, tick } from './helpers/pairs';
 import { fixtures } from './helpers/fixtures';
 import { throwsFrom } from './helpers/throws';
 
@@ -154,16 +155,37 @@ describe('read/write check order (contract §4)', () => {
     server.dispose();
   });
 
-  it('count = 0 reads complete with 0 at once', async () => {
-    const [client, server] = await authenticatedPair();
-    const ar = client.beginRead(buf(), 0, 0);
-    expect(ar.isCompleted).to.equal(true);
-    expect(ar.completedSynchronously).to.equal(true);
-    expect(client.endRead(ar)).to.equal(0);
-    expect(await client.readAsync(buf(), 3, 0)).to.equal(0);
-    client.dispose();
-    server.dispose();
-  });
+  for (const transport of ['memory', 'tcp'] as const) {
+    for (const version of ['TLS 1.2', 'TLS 1.3'] as const) {
+      it(`a count = 0 read waits for plaintext, then completes with 0 and takes nothing (${transport}, ${version})`, async () => {
+        const protocols = version === 'TLS 1.2' ? SslProtocols.Tls12 : SslProtocols.Tls13;
+        const [client, server] = await authenticatedPair({ transport, client: { enabledSslProtocols: protocols } });
+        const ar = client.beginRead(buf(), 0, 0);
+        const zero = client.readAsync(buf(), 3, 0).catch((e: unknown) => e);
+        await tick(50);
+        expect(ar.isCompleted, 'nothing has arrived yet').to.equal(false);
+        await server.writeAsync(Buffer.from('data'));
+        await ar.asyncWaitHandle;
+        expect(ar.completedSynchronously).to.equal(false);
+        expect(client.endRead(ar)).to.equal(0);
+        // Data already here: a zero-byte read completes at once, with 0.
+        const now = client.beginRead(buf(), 0, 0);
+        expect(now.completedSynchronously).to.equal(true);
+        expect(client.endRead(now)).to.equal(0);
+        const whole = buf();
+        expect(await client.readAsync(whole, 0, 8), 'the zero-byte reads took nothing').to.equal(4);
+        expect(Buffer.from(whole.subarray(0, 4)).toString()).to.equal('data');
+        // The promise form waited in the same way: while the APM read held the slot it was refused.
+        expect(await zero).to.be.instanceOf(NotSupportedError);
+        // At the end of the stream it completes with 0.
+        const atEnd = client.readAsync(buf(), 0, 0);
+        await server.shutdownAsync();
+        expect(await atEnd).to.equal(0);
+        client.dispose();
+        server.dispose();
+      });
+    }
+  }
 
   it('the SslDuplex constructor refuses a missing or one-way inner stream', () => {
     expect(() => new SslDuplex(null as never)).to.throw(ArgumentNullError);
