@@ -137,6 +137,29 @@ export class CertificateAuthority {
     return new CertificateAuthority(await identityOf(cert, keys), keys, cert, kind);
   }
 
+  /** A subordinate CA signed by this one: its leaves verify only with the intermediate in the chain. */
+  async intermediate(name = 'ssl-duplex test intermediate CA'): Promise<CertificateAuthority> {
+    const kind = this.#kind;
+    const keys = await keyPair(kind);
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: serialNumber(),
+      subject: `CN=${name}`,
+      issuer: this.#cert.subject,
+      notBefore: new Date(Date.now() - 2 * day),
+      notAfter: new Date(Date.now() + 180 * day),
+      publicKey: keys.publicKey,
+      signingKey: this.#keys.privateKey,
+      signingAlgorithm: algorithms[kind],
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+        await x509.AuthorityKeyIdentifierExtension.create(this.#cert),
+      ],
+    });
+    return new CertificateAuthority(await identityOf(cert, keys), keys, cert, kind);
+  }
+
   async issue(options: IssueOptions): Promise<Identity> {
     const kind = options.kind ?? 'P-256';
     const keys = await keyPair(kind);

@@ -17,6 +17,9 @@ import { nextPhase, Phase } from './state';
 import { closeInner, Transport, type InnerStream } from './transport';
 import { WriteHalf, type WriteHost } from './write-half';
 
+/** How long a refused handshake's last flight and close_notify may take to leave before we cut. */
+const kGracefulCloseMs = 2000;
+
 /** True while a Duplex's readable side is in use: flowing, piped, `'data'`/`'readable'` listeners. */
 export function streamReading(face: Duplex): boolean {
   return face.readableFlowing === true || face.listenerCount('data') > 0 || face.listenerCount('readable') > 0;
@@ -77,11 +80,12 @@ function isTlsLibraryError(err: unknown): boolean {
 }
 
 /** Which operation a TLS error after the handshake belongs to, for a message that does not lie. */
-function messageFor(err: unknown): string {
+function messageFor(err: unknown, writing: boolean): string {
   const syscall = (err as { syscall?: unknown })?.syscall;
   if (syscall === 'write') return Messages.writeFailed;
   if (syscall === 'read' || isTlsLibraryError(err)) return Messages.readFailed;
-  return Messages.connectionFailed;
+  // The transport's own error, with no syscall to tell: a write in flight is what it broke.
+  return writing ? Messages.writeFailed : Messages.connectionFailed;
 }
 
 /**
@@ -230,21 +234,25 @@ export class Core implements GuardView, ReadHost, WriteHost {
   }
 
   /** A handshake failure becomes the stored fault; the authentication's waiter gets it. */
-  authFailed(error: unknown): void {
+  authFailed(error: unknown, graceful = false): void {
     if (this.#phase !== Phase.Authenticating) return;
     this.session = null;
-    this.fail(error);
+    this.fail(error, graceful);
   }
 
-  /** Stores the first fatal error; every later operation reports it (rule 1). */
-  fail(error: unknown): void {
+  /**
+   * Stores the first fatal error; every later operation reports it (rule 1). `graceful`: TLS
+   * finished its handshake and only our judgement refused it, so its last flight and a
+   * close_notify still go out (see #release).
+   */
+  fail(error: unknown, graceful = false): void {
     if (this.#phase === Phase.Faulted || this.#phase === Phase.Disposed) return;
     // Whether the stream face is in use must be read before its writes are settled below.
     const report = this.#streamFaceInUse() || this.#nodeReports();
     this.fault = error;
     this.transition(Phase.Faulted, error);
     this.#settleAll(error);
-    this.#release();
+    this.#release(graceful);
     // The stream face hears of it only if somebody uses it (contract §2), or if it is Node's socket.
     if (report && !this.face.destroyed) this.face.destroy(error as Error);
   }
@@ -295,8 +303,23 @@ export class Core implements GuardView, ReadHost, WriteHost {
   }
 
   /** Runs once: at the first fault, or at dispose() when nothing faulted. */
-  #release(): void {
+  #release(graceful = false): void {
     const socket = this.tls;
+    if (socket !== null && graceful && !socket.destroyed) {
+      // A client that refuses the server's certificate after a TLS 1.3 handshake still owes the
+      // server its Finished (sent just after 'secure'): ending, not destroying, lets it go out with
+      // a close_notify, and the server's authentication succeeds, as against .NET (contract §5).
+      socket.removeListener('data', tlsListeners.data);
+      const transport = this.transport;
+      const timer = setTimeout(() => socket.destroy(), kGracefulCloseMs);
+      timer.unref();
+      socket.once('close', () => {
+        clearTimeout(timer);
+        transport?.destroy();
+      });
+      socket.destroySoon();
+      return;
+    }
     if (socket !== null) {
       socket.removeListener('data', tlsListeners.data);
       socket.destroy();
@@ -319,7 +342,7 @@ export class Core implements GuardView, ReadHost, WriteHost {
             : new IOError(Messages.transportFailedDuringAuth, { cause: err }),
       );
     } else if (this.#phase === Phase.Authenticated) {
-      this.fail(err instanceof IOError ? err : new IOError(messageFor(err), { cause: err }));
+      this.fail(err instanceof IOError ? err : new IOError(messageFor(err, this.write.inFlight), { cause: err }));
     }
   }
 

@@ -8,6 +8,7 @@ import type {
   SslClientAuthenticationOptions,
   SslServerAuthenticationOptions,
 } from './options';
+import { toAsciiHost, toUnicodeHost } from './idn';
 import { Pending, type Done } from './pending';
 import { decide, judgePeer, policyErrors, verdictOf } from './policy';
 import { Session } from './session';
@@ -92,10 +93,17 @@ export function planServer(
 ): HandshakePlan {
   checkAuthenticate(core, 'server');
   const validate = validationCallback(core, options.remoteCertificateValidationCallback);
-  const prepared = prepareServer(options);
-  throwIfAborted(signal);
-  const select = options.serverCertificateSelectionCallback;
   const nodeSni = options.SNICallback;
+  // .NET's order: the options' selection callback, else the certificate, else the constructor's
+  // userCertificateSelectionCallback, asked with the SNI name as targetHost.
+  const fromCtor = core.ctorSelection;
+  const select =
+    options.serverCertificateSelectionCallback ??
+    (options.serverCertificate === undefined && options.secureContext === undefined && nodeSni === undefined && fromCtor
+      ? (sender: object, hostName: string | null) => fromCtor(sender, hostName ?? '', [], null, [])
+      : undefined);
+  const prepared = prepareServer(options, select !== undefined);
+  throwIfAborted(signal);
   // .NET 7+: a server refuses client-initiated renegotiation unless asked to allow it.
   const renegotiate = options.allowRenegotiation === true;
   return {
@@ -127,8 +135,8 @@ export function planServer(
       if (typeof select === 'function') {
         serverOptions.SNICallback = (servername, cb) => {
           try {
-            core.targetHost = servername;
-            const certificate = select(core.face, servername);
+            core.targetHost = toUnicodeHost(servername);
+            const certificate = select(core.face, core.targetHost);
             if (certificate) auth.localCertificate = certificate;
             cb(null, certificate ? secureContext(options, certificate, 'serverCertificate') : undefined);
           } catch (err) {
@@ -137,7 +145,7 @@ export function planServer(
         };
       } else if (typeof nodeSni === 'function') {
         serverOptions.SNICallback = (servername, cb) => {
-          core.targetHost = servername;
+          core.targetHost = toUnicodeHost(servername);
           nodeSni(servername, cb);
         };
       }
@@ -185,8 +193,15 @@ function secured(core: Core, auth: AuthRequest): void {
   const socket = core.tls;
   if (socket === null || core.auth !== auth || core.phase !== Phase.Authenticating) return;
   const isServer = core.role === 'server';
-  if (isServer) core.targetHost = socket.servername || core.targetHost;
-  const verdict = judgePeer(socket, isServer, core.targetHost, auth.clientCertificateRequired, auth.seenPeer);
+  if (isServer && socket.servername) core.targetHost = toUnicodeHost(socket.servername);
+  // Certificates carry A-labels: a Unicode targetHost is checked in that form (contract §5).
+  const verdict = judgePeer(
+    socket,
+    isServer,
+    toAsciiHost(core.targetHost),
+    auth.clientCertificateRequired,
+    auth.seenPeer,
+  );
   auth.seenPeer = undefined;
   // The client sent its certificate only if the server asked (a CertificateRequest leaves the
   // peer's signature algorithms behind).
@@ -203,7 +218,7 @@ function secured(core: Core, auth: AuthRequest): void {
   const { rejection } = decide(core.face, verdict, isServer, auth.clientCertificateRequired, auth.validate);
   verdict.detailed = undefined; // an idle connection does not keep Node's certificate objects
   if (rejection !== null) {
-    core.authFailed(rejection);
+    core.authFailed(rejection, !isServer);
     return;
   }
   if (core.phase !== Phase.Authenticating) return; // disposed from inside the callback

@@ -1,11 +1,26 @@
+import { X509Certificate } from 'node:crypto';
 import * as tls from 'node:tls';
 import { isIP } from 'node:net';
 import { ArgumentError, ArgumentNullError, Messages } from './errors';
 import type { CertificateWithKey, SslClientAuthenticationOptions, SslServerAuthenticationOptions } from './options';
+import { toAsciiHost } from './idn';
 import { toVersionRange } from './protocols';
 import { X509RevocationMode } from './enums';
 
 type CommonOptions = SslClientAuthenticationOptions | SslServerAuthenticationOptions;
+
+/**
+ * `cert` as one chain: an array is `[leaf, ...intermediates]` (PEM or DER each), where Node would
+ * read an array as one certificate per key type. One PEM text is passed on as it is.
+ */
+function chainOf(cert: string | Buffer | Array<string | Buffer>): string | Buffer {
+  if (!Array.isArray(cert)) return cert;
+  return cert.map((c) => (isPem(c) ? c.toString().trim() : new X509Certificate(c).toString().trim())).join('\n');
+}
+
+function isPem(c: string | Buffer): boolean {
+  return (typeof c === 'string' ? c : c.subarray(0, 64).toString('latin1')).includes('-----BEGIN');
+}
 
 function contextOptions(
   options: CommonOptions,
@@ -19,7 +34,7 @@ function contextOptions(
   if (certificate) {
     if ('pfx' in certificate) ctx.pfx = certificate.pfx;
     else {
-      ctx.cert = certificate.cert;
+      ctx.cert = chainOf(certificate.cert);
       ctx.key = certificate.key;
     }
     if (certificate.passphrase !== undefined) ctx.passphrase = certificate.passphrase;
@@ -119,8 +134,8 @@ export function prepareClient(
   return {
     targetHost,
     secureContext: options.secureContext ?? secureContext(options, selectedCertificate, 'clientCertificates'),
-    // SNI carries host names only (RFC 6066); Node warns when given an IP address.
-    servername: targetHost !== '' && isIP(targetHost) === 0 ? targetHost : undefined,
+    // SNI carries host names only (RFC 6066; Node warns when given an IP address), as A-labels.
+    servername: targetHost !== '' && isIP(targetHost) === 0 ? toAsciiHost(targetHost) : undefined,
     alpn,
     hasCertificate: !!selectedCertificate,
     checkRevocation: revocationChecked(options),
@@ -134,12 +149,8 @@ export interface PreparedServer {
   checkRevocation: boolean;
 }
 
-export function prepareServer(options: SslServerAuthenticationOptions): PreparedServer {
-  if (
-    !options.serverCertificate &&
-    !options.secureContext &&
-    typeof options.serverCertificateSelectionCallback !== 'function'
-  ) {
+export function prepareServer(options: SslServerAuthenticationOptions, selects: boolean): PreparedServer {
+  if (!options.serverCertificate && !options.secureContext && !selects) {
     throw new ArgumentNullError('serverCertificate');
   }
   const alpn = checkProtocols(options.applicationProtocols);

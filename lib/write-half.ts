@@ -57,6 +57,11 @@ export class WriteHalf {
     return this.#inFlight !== null || this.#waiting !== null;
   }
 
+  /** A write has been handed to TLS and not yet called back. */
+  get inFlight(): boolean {
+    return this.#inFlight !== null;
+  }
+
   /** The stream face has a write, an `end()` or a close_notify outstanding here. */
   get streamBusy(): boolean {
     return this.#inFlight?.stream === true || this.#waiting !== null || this.#closing !== null;

@@ -43,6 +43,26 @@ describe('errors (contract §1)', () => {
     });
   }
 
+  it("every class constructs with no arguments and .NET's default message (as .NET's exceptions do)", () => {
+    const defaults: Array<[new () => Error, string]> = [
+      [SslDuplexError, "Exception of type 'SslDuplexError' was thrown."],
+      [ArgumentError, 'Value does not fall within the expected range.'],
+      [ArgumentNullError, 'Value cannot be null.'],
+      [ArgumentOutOfRangeError, 'Specified argument was out of the range of valid values.'],
+      [NotSupportedError, 'Specified method is not supported.'],
+      [InvalidOperationError, 'Operation is not valid due to the current state of the object.'],
+      [ObjectDisposedError, "Cannot access a disposed object. Object name: 'SslDuplex'."],
+      [IOError, 'I/O error occurred.'],
+      [TimeoutError, 'The operation has timed out.'],
+      [AuthenticationError, 'System error.'],
+    ];
+    for (const [Class, message] of defaults) {
+      const e = new Class();
+      expect([e.name, e.message]).to.deep.equal([Class.name, message]);
+      expect((e as { paramName?: string }).paramName).to.equal(undefined);
+    }
+  });
+
   it('argument errors carry paramName', () => {
     expect(new ArgumentNullError('buffer').paramName).to.equal('buffer');
     expect(new ArgumentOutOfRangeError('count').paramName).to.equal('count');
@@ -102,6 +122,21 @@ describe('error messages say what failed (errors.ts)', function () {
     expect(e).to.be.instanceOf(IOError);
     expect((e as IOError).message).to.equal(Messages.writeFailed);
     expect((e as IOError).message).to.not.match(/read/i);
+    client.dispose();
+    server.dispose();
+  });
+
+  it('a write the transport fails (its callback error, no syscall) names the write too, and faults the stream', async () => {
+    const [client, server, inner] = await authenticatedPair();
+    (inner as unknown as { _write: (c: unknown, e: unknown, cb: (err: Error) => void) => void })._write = (
+      _c,
+      _e,
+      cb,
+    ) => cb(new Error('boom'));
+    const e = await client.writeAsync(Buffer.alloc(64 * 1024)).catch((err: unknown) => err);
+    expect(e).to.be.instanceOf(IOError);
+    expect((e as IOError).message).to.equal(Messages.writeFailed);
+    expect(await client.writeAsync(Buffer.from('x')).catch((err: unknown) => err), 'the stored fault').to.equal(e);
     client.dispose();
     server.dispose();
   });
