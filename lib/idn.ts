@@ -91,7 +91,6 @@ function unpunycode(encoded: string): string | undefined {
   return String.fromCodePoint(...output);
 }
 
-
 function isAscii(text: string): boolean {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
   return true;
