@@ -10,7 +10,7 @@ import { writeCertificate } from './commands/cert';
 import { UsageError } from './commands/common';
 import { runConnect, type ConnectOptions } from './commands/connect';
 import { formatDemo, runDemo } from './commands/demo';
-import { runServe, type ServeOptions } from './commands/serve';
+import { certificateFromPrimary, runServe, runServeCluster, workerCount, type ServeOptions } from './commands/serve';
 import { runTunnel, type TunnelOptions } from './commands/tunnel';
 
 const program = new Command();
@@ -75,8 +75,16 @@ program
   .option('--ca <file>', 'roots for client certificates (PEM)')
   .option('--alpn <list>', 'ALPN protocols, comma-separated')
   .option('--json', 'log lines as JSON')
+  .option('--workers <n>', 'server processes on node:cluster (default: one per core)')
   .action(async (opts: ServeOptions) => {
-    const server = await runServe(opts);
+    const fromPrimary = certificateFromPrimary();
+    const workers = fromPrimary ? 1 : workerCount(opts.workers);
+    if (workers > 1) {
+      const servers = await runServeCluster(opts, workers);
+      await waitForSignal(() => servers.close());
+      return;
+    }
+    const server = await runServe(opts, fromPrimary);
     await waitForSignal(() => server.close());
   });
 

@@ -4,8 +4,10 @@ import { once } from 'node:events';
 import * as http from 'node:http';
 import type * as net from 'node:net';
 import * as path from 'node:path';
+import * as tls from 'node:tls';
 import { createServer } from '../lib';
 import { fixtures } from './helpers/fixtures';
+import { tick } from './helpers/pairs';
 import { freePort, have, opensslClient, opensslServer, pkiFiles, startPeer, type Peer } from './helpers/processes';
 
 const bin = path.resolve(__dirname, '..', 'bin', 'ssl-duplex.js');
@@ -95,6 +97,49 @@ describe('the ssl-duplex command: connect, serve, tunnel, cert', function () {
     );
     // The echo server never ends the response; curl stops at --max-time with what it got.
     expect(curl.stdout).to.contain('GET /echoed HTTP/1.1');
+  });
+
+  it('serve --workers 2 runs on node:cluster: one listening line, both workers serve, one certificate, sessions resume across workers', async () => {
+    const p = startPeer(process.execPath, [bin, 'serve', '--port', '0', '--json', '--echo', '--workers', '2']);
+    peers.push(p);
+    await p.waitFor('"listening"');
+    const listening = JSON.parse(p.output().split('\n')[0]!) as { port: number; workers: number };
+    expect(listening.workers).to.equal(2);
+    let session: Buffer | undefined;
+    const fingerprints = new Set<string>();
+    const reused: boolean[] = [];
+    for (let i = 0; i < 6; i++) {
+      // Two full handshakes (round-robin: one per worker), then four that offer the first session.
+      const offer = i >= 2 ? session : undefined;
+      const client = tls.connect({
+        port: listening.port,
+        host: '127.0.0.1',
+        rejectUnauthorized: false,
+        session: offer,
+      });
+      client.on('session', (s: Buffer) => (session ??= s));
+      await once(client, 'secureConnect');
+      if (offer === undefined) fingerprints.add(client.getPeerX509Certificate()!.fingerprint256);
+      else reused.push(client.isSessionReused());
+      client.end('x');
+      client.resume();
+      await once(client, 'close');
+    }
+    await tick(200);
+    const workers = p
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('"connection"'))
+      .map((l) => (JSON.parse(l) as { worker: number }).worker);
+    expect(new Set(workers)).to.deep.equal(new Set([1, 2]));
+    expect(fingerprints.size, 'every worker presents the certificate the primary made').to.equal(1);
+    expect(reused, 'ticket keys shared between workers').to.deep.equal([true, true, true, true]);
+    expect(
+      p
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('"listening"')),
+    ).to.have.length(1);
   });
 
   it('connect talks to openssl s_server, the session summary on stderr', async function () {

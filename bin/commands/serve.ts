@@ -1,4 +1,6 @@
+import cluster from 'node:cluster';
 import * as net from 'node:net';
+import { availableParallelism } from 'node:os';
 import { pipeline } from 'node:stream';
 import { createServer, type CertificateWithKey, type SslDuplex } from '../../lib';
 import { selfSigned } from '../pki';
@@ -15,6 +17,8 @@ export interface ServeOptions {
   ca?: string;
   alpn?: string;
   json?: boolean;
+  /** Server processes on node:cluster (default: one per core); 1 serves in this process. */
+  workers?: string;
 }
 
 function log(json: boolean | undefined, record: Record<string, unknown>): void {
@@ -26,8 +30,14 @@ function log(json: boolean | undefined, record: Record<string, unknown>): void {
   process.stdout.write(`${parts.join(' ')}\n`);
 }
 
-/** A TLS echo server or terminator; resolves with the listening server. */
-export async function runServe(opts: ServeOptions): Promise<net.Server> {
+/** What a server presents: its certificate, and the fingerprint when it was made on the spot. */
+export interface ServeCertificate {
+  certificate: CertificateWithKey;
+  ephemeral?: string;
+}
+
+/** The options' checks, and the certificate (read, or made); nothing listens yet. */
+export async function prepareServe(opts: ServeOptions): Promise<ServeCertificate> {
   const port = Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port must be 0..65535, got '${opts.port}'`);
@@ -35,19 +45,22 @@ export async function runServe(opts: ServeOptions): Promise<net.Server> {
   if (opts.echo && opts.forward) throw new UsageError('--echo and --forward exclude each other');
   if ((opts.cert === undefined) !== (opts.key === undefined)) throw new UsageError('--cert and --key go together');
   if (opts.requireClientCert && !opts.ca) throw new UsageError('--require-client-cert needs --ca FILE');
-  const forward = opts.forward ? hostPort(opts.forward, '--forward') : undefined;
-  let certificate: CertificateWithKey;
-  let ephemeral: string | undefined;
+  if (opts.forward) hostPort(opts.forward, '--forward');
   if (opts.cert && opts.key) {
-    certificate = { cert: readFile(opts.cert, '--cert'), key: readFile(opts.key, '--key') };
-  } else {
-    const id = await selfSigned({
-      cn: 'localhost',
-      names: ['localhost', opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host],
-    });
-    certificate = { cert: id.cert, key: id.key };
-    ephemeral = id.x509.fingerprint256;
+    return { certificate: { cert: readFile(opts.cert, '--cert'), key: readFile(opts.key, '--key') } };
   }
+  const id = await selfSigned({
+    cn: 'localhost',
+    names: ['localhost', opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host],
+  });
+  return { certificate: { cert: id.cert, key: id.key }, ephemeral: id.x509.fingerprint256 };
+}
+
+/** A TLS echo server or terminator; resolves with the listening server. */
+export async function runServe(opts: ServeOptions, made?: ServeCertificate): Promise<net.Server> {
+  const { certificate, ephemeral } = made ?? (await prepareServe(opts));
+  const port = Number(opts.port);
+  const forward = opts.forward ? hostPort(opts.forward, '--forward') : undefined;
   const server = createServer({
     serverCertificate: certificate,
     requestCert: opts.requireClientCert === true,
@@ -72,6 +85,7 @@ export async function runServe(opts: ServeOptions): Promise<net.Server> {
         bytesIn: tls.bytesRead,
         bytesOut: tls.bytesWritten,
         ms: Date.now() - started,
+        ...(cluster.isWorker ? { worker: cluster.worker!.id } : {}),
         error: err ? err.message : null,
       });
     };
@@ -94,6 +108,11 @@ export async function runServe(opts: ServeOptions): Promise<net.Server> {
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, opts.host, resolve));
   const address = server.address() as net.AddressInfo;
+  if (cluster.isWorker) {
+    // The primary prints one 'listening' line for all its workers.
+    process.send!({ listening: { address: address.address, port: address.port } });
+    return server;
+  }
   const listening = {
     event: 'listening',
     address: address.address,
@@ -106,4 +125,56 @@ export async function runServe(opts: ServeOptions): Promise<net.Server> {
     if (ephemeral) process.stderr.write(`ephemeral self-signed certificate, SHA-256 ${ephemeral}\n`);
   }
   return server;
+}
+
+const kSharedCertificate = 'SSL_DUPLEX_SERVE_CERTIFICATE';
+
+/** `--workers`: 1..256; default one per core. */
+export function workerCount(value: string | undefined): number {
+  if (value === undefined) return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--workers must be 1..256, got '${value}'`);
+  return n;
+}
+
+/** In a worker of `serve --workers`: the certificate its primary made (every worker presents the same one). */
+export function certificateFromPrimary(): ServeCertificate | undefined {
+  const shared = cluster.isWorker ? process.env[kSharedCertificate] : undefined;
+  return shared === undefined ? undefined : (JSON.parse(shared) as ServeCertificate);
+}
+
+/**
+ * `serve --workers N`: N processes on node:cluster, the engine Node gives for a process per core
+ * (the primary accepts and hands connections round-robin; SslServer shares its session-ticket keys
+ * between workers as tls.Server does, so a session resumes on any worker). The primary checks the
+ * options and makes the certificate before any fork, prints one 'listening' line, replaces a
+ * worker that dies, and stops them all on close().
+ */
+export async function runServeCluster(opts: ServeOptions, workers: number): Promise<{ close(): void }> {
+  const made = await prepareServe(opts);
+  const env = { [kSharedCertificate]: JSON.stringify(made) };
+  let listening = 0;
+  let stopping = false;
+  const fork = (): void => {
+    const worker = cluster.fork(env);
+    worker.on('message', (m: { listening?: { address: string; port: number } }) => {
+      if (!m.listening || ++listening !== workers) return;
+      const line = { event: 'listening', ...m.listening, workers, ephemeralCertificate: made.ephemeral ?? null };
+      if (opts.json) process.stdout.write(`${JSON.stringify(line)}\n`);
+      else {
+        process.stderr.write(`listening on ${line.address}:${line.port} (${workers} workers)\n`);
+        if (made.ephemeral) process.stderr.write(`ephemeral self-signed certificate, SHA-256 ${made.ephemeral}\n`);
+      }
+    });
+    worker.on('exit', () => {
+      if (!stopping) fork();
+    });
+  };
+  for (let i = 0; i < workers; i++) fork();
+  return {
+    close(): void {
+      stopping = true;
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.kill();
+    },
+  };
 }
