@@ -77,7 +77,12 @@ server.on('tlsClientError', () => undefined);
 server.listen(0, '127.0.0.1', () => {
   process.send!({ port: (server.address() as net.AddressInfo).port });
 });
-process.on('message', (m: { memory?: boolean; gc?: boolean }) => {
+process.on('message', (m: { memory?: boolean; gc?: boolean; cpu?: boolean }) => {
+  if (m.cpu) {
+    const u = process.cpuUsage();
+    process.send!({ cpu: u.user + u.system });
+    return;
+  }
   if (m.memory) {
     (globalThis as { gc?: () => void }).gc?.();
     const u = process.memoryUsage();

@@ -1,316 +1,35 @@
 /**
  * SslDuplex against raw node:tls, the same work in the same run, interleaved (A B A B …) after a
  * warm-up, servers in their own process. Prints medians, min–max and the ratio, and writes the
- * last full run to bench/RESULTS.md.
+ * last full run to bench/RESULTS.md and its chart to bench/ratios.svg.
  */
-import { fork, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { duplexPair, Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import * as tls from 'node:tls';
-import { connect, SslDuplex, type IAsyncResult } from '../lib';
-import { CertificateAuthority, type Identity } from '../bin/pki';
+import { CertificateAuthority } from '../bin/pki';
+import {
+  bulkApm,
+  bulkStream,
+  handshakes,
+  idleMemory,
+  inMemory,
+  MiB,
+  pin,
+  pingPong,
+  pinning,
+  smallWrites,
+  startPeer,
+  type Mode,
+  type Pki,
+} from './measures';
+import { cell, fmt, ratioChart, row, table, type Row } from './report';
 import { percentile, summarize, type Summary } from './stats';
-
-type Mode = 'raw' | 'ssl';
-type Duplexish = tls.TLSSocket | SslDuplex | net.Socket;
-
-interface Pki {
-  ca: string;
-  p256: Identity;
-  rsa: Identity;
-}
-
-interface Row {
-  measure: string;
-  unit: string;
-  raw: Summary;
-  ssl: Summary;
-  /** ssl/raw for "higher is better", raw/ssl would hide regressions: the ratio is always ssl/raw. */
-  ratio: number;
-  target: string;
-  met: boolean;
-  note?: string;
-}
 
 interface Options {
   quick: boolean;
   /** Run only these sections: bulk, small, pair, handshake, pingpong, memory, context. */
   only?: string[];
-}
-
-const MiB = 1 << 20;
-
-// ───────────────────────────── peers and connections ─────────────────────────────
-
-interface PeerHandle {
-  port: number;
-  child: ChildProcess;
-  memory: () => Promise<{ rss: number; heapUsed: number; external: number }>;
-  stop: () => void;
-}
-
-/**
- * With two or more cores the client (this process) and the server each get a core of their own:
- * left to the scheduler, two busy processes on two cores make runs of the same code differ by 50 %.
- */
-const pinning = os.cpus().length >= 2 && spawnSync('taskset', ['-V']).status === 0;
-function pin(pid: number, cpu: number): void {
-  if (pinning) spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
-}
-
-async function startPeer(mode: Mode | 'tcp', role: string, id: Identity): Promise<PeerHandle> {
-  const child = fork(path.join(__dirname, 'peer.js'), [mode, role], {
-    env: { ...process.env, BENCH_CERT: id.cert, BENCH_KEY: id.key },
-    execArgv: ['--expose-gc'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  pin(child.pid!, 1);
-  const [{ port }] = (await once(child, 'message')) as [{ port: number }];
-  return {
-    port,
-    child,
-    memory: async () => {
-      child.send({ memory: true });
-      const [m] = (await once(child, 'message')) as [{ rss: number; heapUsed: number; external: number }];
-      return m;
-    },
-    stop: () => {
-      child.disconnect();
-      child.kill();
-    },
-  };
-}
-
-async function dial(mode: Mode | 'tcp', port: number, ca: string): Promise<Duplexish> {
-  if (mode === 'tcp') {
-    const s = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
-    await once(s, 'connect');
-    return s;
-  }
-  const s =
-    mode === 'raw'
-      ? tls.connect({
-          port,
-          host: '127.0.0.1',
-          servername: 'localhost',
-          ca,
-          allowHalfOpen: true,
-        } as tls.ConnectionOptions)
-      : connect({ port, host: '127.0.0.1', servername: 'localhost', ca, allowHalfOpen: true });
-  await once(s, 'secureConnect');
-  return s;
-}
-
-/** Collects the sink's 8-byte byte count, sent when it saw our end. */
-function ackOf(sock: Duplexish): Promise<bigint> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    sock.on('data', (c: Buffer) => parts.push(c));
-    sock.once('end', () => {
-      const b = Buffer.concat(parts);
-      resolve(b.length >= 8 ? b.readBigUInt64BE(0) : -1n);
-    });
-    sock.once('error', reject);
-  });
-}
-
-function source(total: number, block: Buffer): Readable {
-  let left = total;
-  return new Readable({
-    read() {
-      if (left === 0) {
-        this.push(null);
-        return;
-      }
-      const n = Math.min(left, block.length);
-      left -= n;
-      this.push(n === block.length ? block : block.subarray(0, n));
-    },
-  });
-}
-
-function seconds(start: bigint): number {
-  return Number(process.hrtime.bigint() - start) / 1e9;
-}
-
-function check(got: bigint, total: number): void {
-  if (got !== BigInt(total)) throw new Error(`the sink counted ${got} bytes, expected ${total}`);
-}
-
-// ───────────────────────────── the measures ─────────────────────────────
-
-/** MiB/s of `total` bytes through stream.pipeline to a sink in another process. */
-async function bulkStream(mode: Mode | 'tcp', port: number, ca: string, total: number): Promise<number> {
-  const sock = await dial(mode, port, ca);
-  const block = randomBytes(64 * 1024);
-  const ack = ackOf(sock);
-  const start = process.hrtime.bigint();
-  await pipeline(source(total, block), sock as NodeJS.WritableStream);
-  check(await ack, total);
-  const s = seconds(start);
-  sock.destroy();
-  return total / MiB / s;
-}
-
-/** MiB/s with 64 KiB beginWrite/endWrite on our side and beginRead into 64 KiB on the peer's. */
-async function bulkApm(port: number, ca: string, total: number): Promise<number> {
-  const sock = (await dial('ssl', port, ca)) as SslDuplex;
-  const block = randomBytes(64 * 1024);
-  const ack = ackOf(sock);
-  const start = process.hrtime.bigint();
-  await new Promise<void>((resolve, reject) => {
-    let left = total;
-    const step = (): void => {
-      if (left === 0) {
-        sock.end();
-        resolve();
-        return;
-      }
-      const n = Math.min(left, block.length);
-      left -= n;
-      sock.beginWrite(block, 0, n, (ar: IAsyncResult) => {
-        try {
-          sock.endWrite(ar);
-        } catch (e) {
-          reject(e);
-          return;
-        }
-        step();
-      });
-    };
-    step();
-  });
-  check(await ack, total);
-  const s = seconds(start);
-  sock.destroy();
-  return total / MiB / s;
-}
-
-/** MiB/s over an in-memory pair in this process: TLSSocket pair vs SslDuplex pair. */
-async function inMemory(mode: Mode, pki: Pki, total: number): Promise<number> {
-  const [a, b] = duplexPair();
-  let client: Duplexish;
-  let server: Duplexish;
-  if (mode === 'raw') {
-    server = new tls.TLSSocket(b, {
-      isServer: true,
-      secureContext: tls.createSecureContext({ cert: pki.p256.cert, key: pki.p256.key }),
-    });
-    client = tls.connect({ socket: a, servername: 'localhost', ca: pki.ca });
-    await Promise.all([once(client, 'secureConnect'), once(server, 'secure')]);
-  } else {
-    const c = new SslDuplex(a, { allowHalfOpen: true });
-    const s = new SslDuplex(b, { allowHalfOpen: true });
-    await Promise.all([
-      c.authenticateAsClientAsync({ targetHost: 'localhost', ca: pki.ca }),
-      s.authenticateAsServerAsync(pki.p256),
-    ]);
-    client = c;
-    server = s;
-  }
-  let n = 0;
-  const done = new Promise<void>((resolve) => {
-    server.on('data', (c: Buffer) => {
-      n += c.length;
-      if (n >= total) resolve();
-    });
-  });
-  const block = randomBytes(64 * 1024);
-  const start = process.hrtime.bigint();
-  await Promise.all([pipeline(source(total, block), client as NodeJS.WritableStream), done]);
-  const s = seconds(start);
-  client.destroy();
-  server.destroy();
-  return total / MiB / s;
-}
-
-/** MiB/s of 256-byte write() calls through the stream face, honouring backpressure. */
-async function smallWrites(mode: Mode, port: number, ca: string, total: number): Promise<number> {
-  const sock = await dial(mode, port, ca);
-  const small = randomBytes(256);
-  const ack = ackOf(sock);
-  const start = process.hrtime.bigint();
-  for (let left = total; left > 0; left -= small.length) {
-    if (!sock.write(small)) await once(sock, 'drain');
-  }
-  sock.end();
-  check(await ack, total);
-  const s = seconds(start);
-  sock.destroy();
-  return total / MiB / s;
-}
-
-/** Full handshakes per second (new connection each, no resumption), `concurrency` at a time. */
-async function handshakes(mode: Mode, port: number, ca: string, count: number, concurrency: number): Promise<number> {
-  let left = count;
-  const worker = async (): Promise<void> => {
-    while (left-- > 0) {
-      const s = await dial(mode, port, ca);
-      s.destroy();
-    }
-  };
-  const start = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return count / seconds(start);
-}
-
-/** Round-trip times (µs) of 64-byte messages through an echo server. */
-async function pingPong(mode: Mode, port: number, ca: string, rounds: number): Promise<number[]> {
-  const sock = await dial(mode, port, ca);
-  sock.setNoDelay(true);
-  const msg = randomBytes(64);
-  const rtts: number[] = [];
-  let got = 0;
-  let wake: (() => void) | null = null;
-  sock.on('data', (c: Buffer) => {
-    got += c.length;
-    if (got >= 64 && wake) {
-      got -= 64;
-      const w = wake;
-      wake = null;
-      w();
-    }
-  });
-  for (let i = 0; i < rounds + 200; i++) {
-    const start = process.hrtime.bigint();
-    await new Promise<void>((resolve) => {
-      wake = resolve;
-      sock.write(msg);
-    });
-    if (i >= 200) rtts.push(Number(process.hrtime.bigint() - start) / 1000);
-  }
-  sock.destroy();
-  return rtts;
-}
-
-/** Server memory per idle connection (bytes), clients being raw TLS in this process. */
-async function idleMemory(mode: Mode, pki: Pki, connections: number): Promise<{ rss: number; heap: number }> {
-  const peer = await startPeer(mode, 'hold', pki.p256);
-  try {
-    const before = await peer.memory();
-    const clients: Duplexish[] = [];
-    for (let i = 0; i < connections; i += 50) {
-      const batch = await Promise.all(
-        Array.from({ length: Math.min(50, connections - i) }, () => dial('raw', peer.port, pki.ca)),
-      );
-      clients.push(...batch);
-    }
-    await new Promise((r) => setTimeout(r, 300));
-    const after = await peer.memory();
-    for (const c of clients) c.destroy();
-    return {
-      rss: (after.rss - before.rss) / connections,
-      heap: (after.heapUsed + after.external - before.heapUsed - before.external) / connections,
-    };
-  } finally {
-    peer.stop();
-  }
 }
 
 // ───────────────────────────── running and reporting ─────────────────────────────
@@ -325,43 +44,6 @@ async function interleaved(runs: number, measure: (mode: Mode) => Promise<number
     ssl.push(await measure('ssl'));
   }
   return [summarize(raw), summarize(ssl)];
-}
-
-function row(
-  measure: string,
-  unit: string,
-  pair: [Summary, Summary],
-  atLeast: number | null,
-  atMost: number | null,
-): Row {
-  const [raw, ssl] = pair;
-  const ratio = ssl.median / raw.median;
-  const met = (atLeast === null || ratio >= atLeast) && (atMost === null || ratio <= atMost);
-  const target = atLeast !== null ? `≥ ${atLeast.toFixed(2)}` : `≤ ${atMost!.toFixed(2)}`;
-  return { measure, unit, raw, ssl, ratio, target, met };
-}
-
-function fmt(n: number): string {
-  if (n >= 100) return n.toFixed(0);
-  if (n >= 10) return n.toFixed(1);
-  return n.toFixed(2);
-}
-
-function cell(s: Summary): string {
-  return `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
-}
-
-function table(rows: Row[]): string {
-  const lines = [
-    '| measure | unit | raw node:tls, median (min–max) | SslDuplex, median (min–max) | ratio | target | met |',
-    '|---|---|---|---|---|---|---|',
-  ];
-  for (const r of rows) {
-    lines.push(
-      `| ${r.measure} | ${r.unit} | ${cell(r.raw)} | ${cell(r.ssl)} | ${r.ratio.toFixed(2)} | ${r.target} | ${r.met ? 'yes' : '**no**'} |`,
-    );
-  }
-  return lines.join('\n');
 }
 
 function opensslSpeed(): number | null {
@@ -459,13 +141,43 @@ export async function runBenchmarks(options: Options): Promise<Row[]> {
     try {
       for (const concurrency of [1, 16]) {
         const count = quick ? 100 : concurrency === 1 ? 400 : 800;
-        log(`handshakes ${kind}, ${concurrency} at a time …`);
+        const label = `${kind}, ${concurrency === 1 ? 'sequential' : '16 concurrent'}`;
+        log(`handshakes ${label} …`);
+        // CPU per handshake of each process, µs: this one (the client) and the server's.
+        const cpu: Record<'client' | 'server', Record<Mode, number[]>> = {
+          client: { raw: [], ssl: [] },
+          server: { raw: [], ssl: [] },
+        };
+        const rate = await interleaved(runs, async (m) => {
+          const [client0, server0] = [process.cpuUsage(), await peers[m].cpu()];
+          const perSecond = await handshakes(m, peers[m].port, pki.ca, count, concurrency);
+          const client1 = process.cpuUsage(client0);
+          cpu.client[m].push((client1.user + client1.system) / count);
+          cpu.server[m].push(((await peers[m].cpu()) - server0) / count);
+          return perSecond;
+        });
+        rows.push(row(`full TLS 1.3 handshakes/s, ${label}`, '1/s', rate, 1.0, null));
+        for (const side of ['client', 'server'] as const) {
+          // The warm-up pair is the first entry of each list.
+          const pick = (a: number[]): Summary => summarize(a.slice(1));
+          const pair: [Summary, Summary] = [pick(cpu[side].raw), pick(cpu[side].ssl)];
+          rows.push(row(`CPU per handshake, ${side} process, ${label}`, 'µs', pair, null, 1.03));
+        }
+      }
+      if (kind === 'P-256') {
+        // What SslDuplex's context cache buys over tls.connect given its options on each call.
+        log('handshakes P-256, raw with per-call options …');
+        const count = quick ? 100 : 400;
         rows.push(
           row(
-            `full TLS 1.3 handshakes/s, ${kind}, ${concurrency === 1 ? 'sequential' : '16 concurrent'}`,
+            'full TLS 1.3 handshakes/s, P-256, sequential — against raw tls.connect given per-call options (no shared context: what the cache buys)',
             '1/s',
-            await interleaved(runs, (m) => handshakes(m, peers[m].port, pki.ca, count, concurrency)),
-            0.95,
+            await interleaved(runs, (m) =>
+              m === 'raw'
+                ? handshakes('raw', peers.raw.port, pki.ca, count, 1, true)
+                : handshakes('ssl', peers.ssl.port, pki.ca, count, 1),
+            ),
+            1.0,
             null,
           ),
         );
@@ -567,7 +279,9 @@ export async function runBenchmarks(options: Options): Promise<Row[]> {
   ].join('\n');
   console.log(output);
   if (!quick && !options.only) {
-    writeFileSync(path.resolve(__dirname, '..', '..', 'bench', 'RESULTS.md'), `# Benchmark results\n\n${output}\n`);
+    const dir = path.resolve(__dirname, '..', '..', 'bench');
+    writeFileSync(path.join(dir, 'RESULTS.md'), `# Benchmark results\n\n![ratios](ratios.svg)\n\n${output}\n`);
+    writeFileSync(path.join(dir, 'ratios.svg'), ratioChart(rows, `SslDuplex / raw node:tls, medians (${machine})`));
   }
   return rows;
 }
