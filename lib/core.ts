@@ -289,7 +289,13 @@ export class Core implements GuardView, ReadHost, WriteHost {
     this.transition(Phase.Disposed);
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     this.idleTimer = null;
-    this.#settleAll(new ObjectDisposedError());
+    // Most connections end with nothing pending: no error object (and its stack) for nobody.
+    if (this.auth !== null || this.read.op !== null || this.write.busy || this.write.closing) {
+      this.#settleAll(new ObjectDisposedError());
+    } else {
+      this.read.fail(undefined);
+      this.write.fail(undefined);
+    }
     // A fault already released everything.
     if (from !== Phase.Faulted) this.#release();
   }

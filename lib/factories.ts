@@ -60,7 +60,7 @@ export interface ConnectOptions
    * certificate (`authorized` and `authorizationError` tell).
    */
   rejectUnauthorized?: boolean;
-  /** Milliseconds for the handshake; default 120 000, like Node's servers. */
+  /** Milliseconds for the handshake: none by default for a client (as tls.connect), 120 000 for a server (as tls.Server). */
   handshakeTimeout?: number;
   /** 4 or 6: the address family for `host`. */
   family?: number;
@@ -260,7 +260,8 @@ export function connect(...args: unknown[]): SslDuplex {
     socket.removeListener('error', onEarlyError);
     if (stream.destroyed) return;
     stream.emit('connect');
-    handshakeTimer(stream, options.handshakeTimeout);
+    // tls.connect has no handshake timer of its own (a server's is 120 s): only when asked.
+    if (options.handshakeTimeout !== undefined) handshakeTimer(stream, options.handshakeTimeout);
     stream.authenticateAsClientAsync(auth).catch((err: Error) => {
       if (stream.destroyed) return;
       const error = nodeErrorOf(err) as Error & Record<string, unknown>;

@@ -67,6 +67,11 @@ export class WriteHalf {
     return this.#inFlight?.stream === true || this.#waiting !== null || this.#closing !== null;
   }
 
+  /** Somebody waits for a close_notify being sent. */
+  get closing(): boolean {
+    return this.#closing !== null;
+  }
+
   /** close_notify was sent or is being sent. */
   get shutdown(): boolean {
     return this.#shutdown;
