@@ -2,8 +2,9 @@
  * The server side of the benchmarks, in its own process: raw `node:tls` or SslDuplex, chosen by
  * argv. It reports its port over IPC and, for the memory benchmark, its memory when asked.
  *
- *   node peer.js <raw|ssl> <sink|sink-apm|echo|hold>
+ *   node peer.js <raw|ssl> <sink|sink-apm|echo|hold>      (env BENCH_WORKERS=N: N cluster workers)
  */
+import cluster from 'node:cluster';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { createServer, type SslDuplex } from '../lib';
@@ -67,26 +68,43 @@ function onConnection(socket: net.Socket | SslDuplex): void {
   }
 }
 
-const server: net.Server =
-  mode === 'tcp'
-    ? net.createServer({ allowHalfOpen: true }, (s) => onConnection(s))
-    : mode === 'raw'
-      ? tls.createServer({ cert, key, allowHalfOpen: true }, (s) => onConnection(s))
-      : createServer({ cert, key, allowHalfOpen: true }, (s) => onConnection(s));
-server.on('tlsClientError', () => undefined);
-server.listen(0, '127.0.0.1', () => {
-  process.send!({ port: (server.address() as net.AddressInfo).port });
-});
-process.on('message', (m: { memory?: boolean; gc?: boolean; cpu?: boolean }) => {
-  if (m.cpu) {
-    const u = process.cpuUsage();
-    process.send!({ cpu: u.user + u.system });
-    return;
+/** A server on `workers` processes (node:cluster), as `ssl-duplex serve --workers N` runs. */
+const workers = Number(process.env.BENCH_WORKERS ?? '1');
+
+if (workers > 1 && cluster.isPrimary) {
+  // The primary only forks and relays: the workers accept (round-robin) and report their port.
+  let ready = 0;
+  for (let i = 0; i < workers; i++) {
+    cluster.fork().on('message', (m: { port?: number }) => {
+      if (m.port !== undefined && ++ready === workers) process.send!({ port: m.port });
+    });
   }
-  if (m.memory) {
-    (globalThis as { gc?: () => void }).gc?.();
-    const u = process.memoryUsage();
-    process.send!({ rss: u.rss, heapUsed: u.heapUsed, external: u.external, held: held.length });
-  }
-});
-process.on('disconnect', () => process.exit(0));
+  process.on('disconnect', () => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill();
+    process.exit(0);
+  });
+} else {
+  const server: net.Server =
+    mode === 'tcp'
+      ? net.createServer({ allowHalfOpen: true }, (s) => onConnection(s))
+      : mode === 'raw'
+        ? tls.createServer({ cert, key, allowHalfOpen: true }, (s) => onConnection(s))
+        : createServer({ cert, key, allowHalfOpen: true }, (s) => onConnection(s));
+  server.on('tlsClientError', () => undefined);
+  server.listen(0, '127.0.0.1', () => {
+    process.send!({ port: (server.address() as net.AddressInfo).port });
+  });
+  process.on('message', (m: { memory?: boolean; gc?: boolean; cpu?: boolean }) => {
+    if (m.cpu) {
+      const u = process.cpuUsage();
+      process.send!({ cpu: u.user + u.system });
+      return;
+    }
+    if (m.memory) {
+      (globalThis as { gc?: () => void }).gc?.();
+      const u = process.memoryUsage();
+      process.send!({ rss: u.rss, heapUsed: u.heapUsed, external: u.external, held: held.length });
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
+}
