@@ -45,14 +45,20 @@ export function pin(pid: number, cpu: number): void {
   if (pinning) spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
 }
 
-export async function startPeer(mode: Mode | 'tcp', role: string, id: Identity, workers = 1): Promise<PeerHandle> {
+export async function startPeer(
+  mode: Mode | 'tcp',
+  role: string,
+  id: Identity,
+  workers = 1,
+  pinned = workers === 1,
+): Promise<PeerHandle> {
   const child = fork(path.join(__dirname, 'peer.js'), [mode, role], {
     env: { ...process.env, BENCH_CERT: id.cert, BENCH_KEY: id.key, BENCH_WORKERS: String(workers) },
     execArgv: ['--expose-gc'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   // Cluster workers inherit their primary's CPU: pinned, N workers would share one core.
-  if (workers === 1) pin(child.pid!, 1);
+  if (pinned) pin(child.pid!, 1);
   const [{ port }] = (await once(child, 'message')) as [{ port: number }];
   return {
     port,
