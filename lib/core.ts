@@ -207,6 +207,11 @@ export class Core implements GuardView, ReadHost, WriteHost {
     socket.on('end', tlsListeners.end);
     socket.on('close', tlsListeners.close);
     for (const event of forwardedEvents) if (this.face.listenerCount(event) > 0) this.forwardTlsEvent(event);
+    // The record-feeding transport stops at the peer's close_notify: TLS has pushed its end.
+    if (this.transport !== null) {
+      this.transport.tlsEnded = () =>
+        (socket as unknown as { _readableState: { ended: boolean } })._readableState.ended;
+    }
     const calls = this.beforeTls;
     this.beforeTls = null;
     for (const call of calls ?? []) call(socket);

@@ -38,6 +38,8 @@ export const Messages = {
   writeTimedOut: (ms: number): string => `The write operation timed out after ${ms} ms.`,
   handshakeTimedOut: (ms: number): string => `The TLS handshake did not complete within ${ms} ms.`,
   transportClosed: 'The transport is closed.',
+  endedBeforeCloseNotify: "The transport ended before the peer's close_notify: the connection cannot be unwrapped.",
+  unwrapNeedsLeaveOpen: 'Unwrapping needs an SslDuplex constructed with leaveInnerStreamOpen.',
   disconnectedBeforeSecure: 'Client network socket disconnected before secure TLS connection was established',
   socketHangUp: 'socket hang up',
   ipServername:

@@ -14,6 +14,21 @@ export class RecordBoundary {
     return this.#headerSeen !== 0 || this.#bodyLeft !== 0;
   }
 
+  /**
+   * How many bytes of `chunk`, from its start, belong to the record in progress: up to and
+   * including its last byte, or all of them when it does not end in this chunk.
+   */
+  toRecordEnd(chunk: Uint8Array): number {
+    const n = chunk.length;
+    if (this.#bodyLeft > 0) return Math.min(this.#bodyLeft, n);
+    // At or inside a header: the header's remaining bytes, then the body its length announces.
+    const headerLeft = 5 - this.#headerSeen;
+    if (n < headerLeft) return n;
+    const high = this.#headerSeen > 3 ? this.#lengthHigh : chunk[3 - this.#headerSeen]!;
+    const low = chunk[4 - this.#headerSeen]!;
+    return Math.min(n, headerLeft + ((high << 8) | low));
+  }
+
   feed(chunk: Uint8Array): void {
     let i = 0;
     const n = chunk.length;

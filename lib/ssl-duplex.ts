@@ -12,6 +12,8 @@ import type {
   SslDuplexOptions,
   SslServerAuthenticationOptions,
 } from './options';
+import type { Duplex as NodeDuplex } from 'node:stream';
+import { checkUnwrap, unwrap } from './unwrap';
 import { Pending, type Done } from './pending';
 import { ReadOp } from './read-half';
 import { DotnetProperties } from './dotnet-properties';
@@ -372,6 +374,30 @@ export class SslDuplex extends DotnetProperties {
       core.read.keepHalfOpen();
       core.write.shutdownNow(new Pending<void>(done));
     });
+  }
+
+  /**
+   * Ends TLS and goes on in plaintext on the same connection (beyond .NET, like Python's
+   * `unwrap()`): sends close_notify if not yet sent, waits for the peer's, disposes this stream and
+   * resolves with the inner stream, paused, none of our listeners on it, every byte the peer sent
+   * after its close_notify still readable from it. Needs `leaveInnerStreamOpen` (those connections
+   * feed TLS one record at a time). Rejects with `ObjectDisposedError`, `InvalidOperationError` (not
+   * authenticated, no `leaveInnerStreamOpen`), `NotSupportedError` (a read pending), `IOError` (the
+   * transport ended before the peer's close_notify) or `AbortError`.
+   */
+  unwrapAsync(signal?: AbortSignal): Promise<NodeDuplex> {
+    const core = this[kCore];
+    try {
+      checkUnwrap(core, signal);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return unwrap(
+      core,
+      () => this.shutdownAsync(),
+      () => this.dispose(),
+      signal,
+    );
   }
 
   /** Releases everything; idempotent, never throws, sends no close_notify. */

@@ -41,6 +41,10 @@ export class Transport extends Duplex {
   readonly #records = new RecordBoundary();
   #attached = true;
   #innerEnded = false;
+  #endPushed = false;
+  /** Inbound bytes not yet handed to TLS (the record-feeding mode, leaveInnerStreamOpen). */
+  #held: Buffer[] = [];
+  #feeding = false;
   /** Callbacks of writes the inner stream took beyond its buffer: they complete at its 'drain'. */
   #waitingForDrain: Array<(err?: Error | null) => void> = [];
 
@@ -57,6 +61,9 @@ export class Transport extends Duplex {
     // Reading starts when TLS asks for it (_read), not before.
     inner.pause();
     if (inner.readableEnded === true) process.nextTick(this.#onEnd);
+    // TLS over a JS stream pauses and resumes it for flow control; a resume with nothing buffered
+    // here does not call _read again, so the record feeder listens for it.
+    if (leaveOpen) this.on('resume', () => this.#feedRecords());
   }
 
   /** True once the inner stream ended while a TLS record was only partly received. */
@@ -74,17 +81,93 @@ export class Transport extends Duplex {
       this.destroy(new IOError(Messages.notBytes));
       return;
     }
+    if (this.#leaveOpen) {
+      this.#held.push(bytes);
+      this.#feedRecords();
+      return;
+    }
     this.#records.feed(bytes);
     if (!this.push(bytes)) this.#inner.pause();
   };
 
+  /**
+   * With leaveInnerStreamOpen the connection may be unwrapped (unwrapAsync), so no byte after the
+   * peer's close_notify may reach TLS: it is fed one record at a time, and TLS processes each piece
+   * before push() returns (TLS over a JS stream reads on the same stack), so the close_notify is
+   * seen before the next byte goes. Pieces are pushed only while TLS reads (flowing, nothing
+   * buffered) and never from inside _read, where the push would be buffered instead.
+   */
+  #feedRecords(): void {
+    if (this.#feeding) return;
+    this.#feeding = true;
+    try {
+      while (this.#held.length > 0 && this.#attached && !this.#closeNotifySeen()) {
+        if (this.readableFlowing !== true || this.readableLength > 0 || this.destroyed) break;
+        const chunk = this.#held[0]!;
+        const n = this.#records.toRecordEnd(chunk);
+        const piece = n === chunk.length ? chunk : chunk.subarray(0, n);
+        if (n === chunk.length) this.#held.shift();
+        else this.#held[0] = chunk.subarray(n);
+        this.#records.feed(piece);
+        this.push(piece);
+      }
+      if (this.#closeNotifySeen() || this.#held.length > 0) {
+        // TLS is done (what is held is the caller's, after unwrap) or not reading: hold the rest
+        // there; TLS reading again ('resume') feeds on.
+        this.#inner.pause();
+      } else if (this.#innerEnded) {
+        if (this.#attached && !this.#endPushed) {
+          this.#endPushed = true;
+          this.push(null);
+        }
+      } else if (this.#attached && this.readableFlowing === true) {
+        this.#inner.resume();
+      }
+    } finally {
+      this.#feeding = false;
+    }
+  }
+
+  /** The TLS socket above has read the peer's close_notify (set by the core once TLS exists). */
+  tlsEnded: () => boolean = () => false;
+
+  #closeNotifySeen(): boolean {
+    return this.#leaveOpen && this.tlsEnded();
+  }
+
+  /**
+   * unwrapAsync's last step: lets go of the inner stream, paused, none of our listeners left, the
+   * bytes held past the peer's close_notify put back in front of whatever it buffers, in order.
+   */
+  handBack(): InnerStream {
+    this.#detach();
+    return this.#inner;
+  }
+
+  /**
+   * True once TLS was told of the inner stream's end: it had not read a close_notify by then (we
+   * push the end only to a TLS that has not ended), so an unwrap cannot complete.
+   */
+  get endedWithoutCloseNotify(): boolean {
+    return this.#endPushed;
+  }
+
   readonly #onEnd = (): void => {
     if (this.#innerEnded || !this.#attached) return;
     this.#innerEnded = true;
+    this.emit('innerEnd');
+    if (this.#leaveOpen) {
+      // What is held still goes to TLS first (a record cut short fails there, as it should).
+      if (this.#held.length > 0 || this.#closeNotifySeen()) {
+        this.#feedRecords();
+        return;
+      }
+    }
     if (this.#records.insideRecord) {
       this.destroy(new IOError(Messages.eofMidRecord));
       return;
     }
+    this.#endPushed = true;
     this.push(null);
   };
 
@@ -157,10 +240,20 @@ export class Transport extends Duplex {
   }
 
   override _read(): void {
-    if (this.#attached) this.#inner.resume();
+    if (!this.#attached) return;
+    if (this.#leaveOpen) {
+      if (this.#held.length > 0) process.nextTick(() => this.#feedRecords());
+      if (this.#closeNotifySeen()) return;
+    }
+    this.#inner.resume();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (!this.#attached) {
+      // Unwrapped: the inner stream is the caller's now; TLS has nothing more to say on it.
+      cb();
+      return;
+    }
     let ok: boolean;
     try {
       ok = this.#inner.write(chunk);
@@ -173,6 +266,10 @@ export class Transport extends Duplex {
   }
 
   override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
+    if (!this.#attached) {
+      cb();
+      return;
+    }
     let ok = true;
     try {
       this.#inner.cork?.();
@@ -219,6 +316,14 @@ export class Transport extends Duplex {
     inner.removeListener('error', this.#onError);
     inner.removeListener('drain', this.#onDrain);
     inner.pause();
+    // Bytes TLS never got (past the peer's close_notify, or not yet fed) go back in front of what
+    // the inner stream buffers after them, in order.
+    const held = this.#held;
+    this.#held = [];
+    const unshift = (inner as InnerStream & { unshift?(chunk: Buffer): void }).unshift;
+    if (held.length > 0 && inner.destroyed !== true && typeof unshift === 'function') {
+      unshift.call(inner, held.length === 1 ? held[0]! : Buffer.concat(held));
+    }
     // A stream already destroyed is nothing to hand back, but its pending 'error' must not escape.
     if (inner.destroyed === true) inner.on('error', ignore);
   }
