@@ -13,7 +13,7 @@ import type {
   SslServerAuthenticationOptions,
 } from './options';
 import type { Duplex as NodeDuplex } from 'node:stream';
-import { checkUnwrap, unwrap } from './unwrap';
+import { unwrap } from './unwrap';
 import { Pending, type Done } from './pending';
 import { ReadOp } from './read-half';
 import { DotnetProperties } from './dotnet-properties';
@@ -377,23 +377,13 @@ export class SslDuplex extends DotnetProperties {
   }
 
   /**
-   * Ends TLS and goes on in plaintext on the same connection (beyond .NET, like Python's
-   * `unwrap()`): sends close_notify if not yet sent, waits for the peer's, disposes this stream and
-   * resolves with the inner stream, paused, none of our listeners on it, every byte the peer sent
-   * after its close_notify still readable from it. Needs `leaveInnerStreamOpen` (those connections
-   * feed TLS one record at a time). Rejects with `ObjectDisposedError`, `InvalidOperationError` (not
-   * authenticated, no `leaveInnerStreamOpen`), `NotSupportedError` (a read pending), `IOError` (the
-   * transport ended before the peer's close_notify) or `AbortError`.
+   * Ends TLS and goes on in plaintext on the same connection (beyond .NET, like Python's `unwrap()`;
+   * needs `leaveInnerStreamOpen`): resolves with the inner stream, paused, every byte the peer sent
+   * after its close_notify still readable from it. Errors: see unwrap.ts and contract §6.
    */
   unwrapAsync(signal?: AbortSignal): Promise<NodeDuplex> {
-    const core = this[kCore];
-    try {
-      checkUnwrap(core, signal);
-    } catch (err) {
-      return Promise.reject(err);
-    }
     return unwrap(
-      core,
+      this[kCore],
       () => this.shutdownAsync(),
       () => this.dispose(),
       signal,

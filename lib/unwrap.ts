@@ -11,7 +11,7 @@ import { throwIfAborted, throwIfNotAuthenticated, throwIfUnusable } from './guar
  * over the library's record-feeding Transport can do it (leaveInnerStreamOpen): Node's native path
  * drops the bytes after a close_notify inside TLSWrap.
  */
-export function checkUnwrap(core: Core, signal: AbortSignal | undefined): void {
+function checkUnwrap(core: Core, signal: AbortSignal | undefined): void {
   throwIfUnusable(core);
   throwIfNotAuthenticated(core);
   if (!core.leaveInnerStreamOpen || core.transport === null) {
@@ -44,12 +44,18 @@ async function peerCloseNotify(core: Core, tls: TLSSocket, signal: AbortSignal |
   }
 }
 
+/**
+ * Rejects (never throws, as every promise method) with `ObjectDisposedError` or the stored fault,
+ * `InvalidOperationError` (not authenticated, no `leaveInnerStreamOpen`), `NotSupportedError` (a
+ * read pending), `IOError` (the transport ended before the peer's close_notify) or `AbortError`.
+ */
 export async function unwrap(
   core: Core,
   shutdown: () => Promise<void>,
   dispose: () => void,
   signal: AbortSignal | undefined,
 ): Promise<Duplex> {
+  checkUnwrap(core, signal);
   core.read.keepHalfOpen();
   const tls = core.tls!;
   if (!core.write.shutdown) await shutdown();

@@ -133,4 +133,12 @@ describe('examples: STARTTLS client, https request, TLS over a child process', f
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^child \d+ read 15 bytes over TLS_\S+: PING OVER STDIO\n$/);
   });
+
+  it('unwrap ends TLS and reads the plaintext the server sent in the same TCP write as its close_notify', () => {
+    const r = spawnSync(process.execPath, [path.join(dir, 'unwrap.js')], { encoding: 'utf8', timeout: 20000 });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal(
+      'over TLS 1.3: secret answer to the question\nafter unwrap: plaintext again, on the same connection\n',
+    );
+  });
 });

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { once } from 'node:events';
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import {
