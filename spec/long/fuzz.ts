@@ -179,6 +179,7 @@ async function runCase(
   pki: Fixtures,
   limitMs: number,
   tcp?: { pairs: TcpPairs; ending: Ending },
+  leaveOpen = false,
 ): Promise<{ outcome: string; released: boolean }> {
   let mine: Duplex;
   let theirs: Duplex;
@@ -203,7 +204,8 @@ async function runCase(
       else stop();
     };
   }
-  const stream = new SslDuplex(mine);
+  // leaveInnerStreamOpen runs TLS over the record-feeding path (the one unwrapAsync needs).
+  const stream = new SslDuplex(mine, { leaveInnerStreamOpen: leaveOpen });
   const auth =
     role === 'server'
       ? stream.authenticateAsServerAsync(pki.server)
@@ -226,8 +228,18 @@ async function runCase(
   ]);
   clearTimeout(timer);
   await new Promise((r) => setImmediate(r));
-  const released = (mine as Duplex).destroyed || (mine as Duplex).writableEnded;
+  // Released by the failure itself: closed, or with leaveInnerStreamOpen handed back with none of
+  // our listeners on it.
+  const released =
+    (mine as Duplex).destroyed ||
+    (mine as Duplex).writableEnded ||
+    (leaveOpen && (mine as Duplex).listenerCount('data') === 0);
   stream.dispose();
+  if (leaveOpen) {
+    // Handed back: the inner stream is the caller's (this harness's) to close, and its errors too.
+    (mine as Duplex).on('error', () => undefined);
+    (mine as Duplex).destroy();
+  }
   theirs.destroy();
   return { outcome, released };
 }
@@ -238,7 +250,10 @@ export async function runFuzz(options: { cases: number; seed?: number; limitMs?:
   const rnd = prng(options.seed ?? 1);
   const limitMs = options.limitMs ?? 2000;
   let uncaught = 0;
-  const onUncaught = (): void => void uncaught++;
+  const onUncaught = (err: unknown): void => {
+    uncaught++;
+    if (process.env.FUZZ_VERBOSE) console.error('uncaught:', err);
+  };
   process.on('uncaughtException', onUncaught);
   process.on('unhandledRejection', onUncaught);
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -264,7 +279,7 @@ export async function runFuzz(options: { cases: number; seed?: number; limitMs?:
       const tcp = i % 4 === 3 ? { pairs, ending: makeEnding(input, rnd) } : undefined;
       if (tcp) report.tcpCases++;
       const started = performance.now();
-      const { outcome, released } = await runCase(role, input, pki, limitMs, tcp);
+      const { outcome, released } = await runCase(role, input, pki, limitMs, tcp, i % 5 === 1);
       const ms = performance.now() - started;
       if (ms > report.slowestMs) {
         report.slowestMs = ms;
