@@ -236,6 +236,20 @@ describe('unwrapAsync: end TLS and go on in plaintext without losing a byte (con
     });
   });
 
+  it('an AbortSignal ends the wait for the peer’s close_notify with AbortError', async () => {
+    const { receiver, sender } = await connected('memory', SslProtocols.None, 'client');
+    // A peer that reads with the .NET methods keeps its half-close: it reads 0 and answers nothing.
+    const senderRead = sender.readAsync(new Uint8Array(8));
+    const ac = new AbortController();
+    const unwrapping = receiver.unwrapAsync(ac.signal).catch((x: unknown) => x);
+    await tick(20); // our close_notify is out; the peer has not answered
+    ac.abort();
+    expect(((await unwrapping) as Error).name).to.equal('AbortError');
+    expect(await senderRead).to.equal(0);
+    receiver.dispose();
+    sender.dispose();
+  });
+
   it('application data sent before the close_notify stays readable by readAsync while the unwrap waits', async () => {
     const { receiver, sender } = await connected('memory', SslProtocols.None, 'client');
     const unwrapping = receiver.unwrapAsync();
