@@ -42,3 +42,10 @@ export class Pending<T> {
     done(error, value);
   }
 }
+
+/** The promise forms: caller mistakes become a rejected promise instead of a throw. */
+export function promise<T>(start: (done: Done<T>) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    start((err, value) => (err !== null && err !== undefined ? reject(err) : resolve(value as T)));
+  });
+}
