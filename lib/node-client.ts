@@ -37,34 +37,36 @@ const contextKeys = [
   'clientCertEngine',
 ] as const;
 
+/** Node's context options from `options`, after Node's defaults (as tls.connect and tls.Server pass them). */
+function contextOptionsOf(options: Record<string, unknown>, keys: readonly string[]): tls.SecureContextOptions {
+  const ctx: Record<string, unknown> = { ciphers: tls.DEFAULT_CIPHERS };
+  for (const key of keys) if (options[key] !== undefined) ctx[key] = options[key];
+  return ctx as tls.SecureContextOptions;
+}
+
 /**
  * The context Node would build for these options (shared with every connection that says the
  * same), or the caller's own `secureContext`. Node's errors for bad options are thrown here, at
  * the call, as `tls.connect` throws them.
  */
 export function nodeSecureContext(options: Record<string, unknown>): tls.SecureContext {
-  if (options.secureContext !== undefined && options.secureContext !== null) {
-    return options.secureContext as tls.SecureContext;
-  }
-  // Node's defaults first, as tls.connect passes them.
-  const ctx: Record<string, unknown> = { ciphers: tls.DEFAULT_CIPHERS };
-  for (const key of contextKeys) if (options[key] !== undefined) ctx[key] = options[key];
-  return cachedSecureContext(ctx as tls.SecureContextOptions);
+  return (
+    (options.secureContext as tls.SecureContext | undefined) ??
+    cachedSecureContext(contextOptionsOf(options, contextKeys))
+  );
 }
+
+const serverContextKeys = [...contextKeys, 'ticketKeys', 'sessionTimeout'] as const;
 
 /**
  * A server's own context, as tls.Server builds it: never shared with another server, since its
  * ticket keys and session cache are the server's (setTicketKeys() on one must not rotate another's).
  */
 export function nodeServerContext(options: Record<string, unknown>): tls.SecureContext {
-  if (options.secureContext !== undefined && options.secureContext !== null) {
-    return options.secureContext as tls.SecureContext;
-  }
-  const ctx: Record<string, unknown> = { ciphers: tls.DEFAULT_CIPHERS };
-  for (const key of [...contextKeys, 'ticketKeys', 'sessionTimeout'] as const) {
-    if (options[key] !== undefined) ctx[key] = options[key];
-  }
-  return tls.createSecureContext(ctx as tls.SecureContextOptions);
+  return (
+    (options.secureContext as tls.SecureContext | undefined) ??
+    tls.createSecureContext(contextOptionsOf(options, serverContextKeys))
+  );
 }
 
 /** What the verifier asks of the socket it judges (an SslDuplex). */

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import * as http from 'node:http';
-import type * as net from 'node:net';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { createServer } from '../lib';
@@ -140,6 +140,19 @@ describe('the ssl-duplex command: connect, serve, tunnel, cert', function () {
         .split('\n')
         .filter((l) => l.includes('"listening"')),
     ).to.have.length(1);
+  });
+
+  it('serve --workers 2 on a port that is taken exits with the error instead of forking for ever', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = String((taken.address() as net.AddressInfo).port);
+    const r = spawnSync(process.execPath, [bin, 'serve', '--echo', '--port', port, '--workers', '2'], {
+      encoding: 'utf8',
+      timeout: 15000,
+    });
+    taken.close();
+    expect(r.status, 'exited by itself, not by the timeout').to.equal(1);
+    expect(r.stderr).to.contain('EADDRINUSE');
   });
 
   it('connect talks to openssl s_server, the session summary on stderr', async function () {

@@ -3,28 +3,8 @@ import { Duplex, duplexPair, PassThrough } from 'node:stream';
 import { Duplex as RsDuplex } from 'readable-stream';
 import { AuthenticationError, IOError, ObjectDisposedError, SslDuplex } from '../lib';
 import { fixtures } from './helpers/fixtures';
+import { rechunked } from './helpers/forwarding';
 import { authenticatedPair, authenticateOver, readExactly, tick } from './helpers/pairs';
-
-/** Wraps one side of a pair so that everything it receives is re-chunked by `split`. */
-function rechunked(inner: Duplex, split: (chunk: Buffer) => Buffer[]): Duplex {
-  const out = new Duplex({
-    read() {
-      inner.resume();
-    },
-    write(chunk: Buffer, _enc, cb) {
-      inner.write(chunk, cb);
-    },
-    final(cb) {
-      inner.end();
-      cb();
-    },
-  });
-  inner.on('data', (chunk: Buffer) => {
-    for (const piece of split(chunk)) if (!out.push(piece)) inner.pause();
-  });
-  inner.on('end', () => out.push(null));
-  return out;
-}
 
 describe('hostile peers and broken transports', () => {
   it('the inner stream delivering one byte at a time during the handshake', async () => {

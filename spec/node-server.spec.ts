@@ -4,7 +4,7 @@ import { captureRejectionSymbol, once } from 'node:events';
 import * as tls from 'node:tls';
 import { createServer, type SslDuplex, type SslServer } from '../lib';
 import { fixtures } from './helpers/fixtures';
-import { listen } from './helpers/pairs';
+import { certRequiringServer, listen } from './helpers/pairs';
 
 /** Node's own client: only the server under test is ours. */
 function nodeClient(port: number, options: tls.ConnectionOptions = {}): tls.TLSSocket {
@@ -25,6 +25,16 @@ async function accept(
   return { stream, client };
 }
 
+/** The fingerprint of the certificate `server` presents to a client asking for `servername`; then closes. */
+async function servedFor(server: SslServer, servername: string): Promise<string> {
+  const { stream, client } = await accept(server, { servername });
+  const fingerprint = client.getPeerX509Certificate()!.fingerprint256;
+  client.destroy();
+  stream.destroy();
+  server.close();
+  return fingerprint;
+}
+
 describe('createServer(): the members and events of tls.Server (contract §8)', function () {
   this.timeout(20000);
 
@@ -33,11 +43,7 @@ describe('createServer(): the members and events of tls.Server (contract §8)', 
     const server = createServer({ cert: pki.server.cert, key: pki.server.key });
     server.addContext('*.example', { cert: pki.alpha.cert, key: pki.alpha.key });
     server.addContext('*.example', { cert: pki.beta.cert, key: pki.beta.key });
-    const { stream, client } = await accept(server, { servername: 'a.example' });
-    expect(client.getPeerX509Certificate()!.fingerprint256).to.equal(pki.beta.x509.fingerprint256);
-    client.destroy();
-    stream.destroy();
-    server.close();
+    expect(await servedFor(server, 'a.example')).to.equal(pki.beta.x509.fingerprint256);
   });
 
   it('SNI: an SNICallback option is asked instead of addContext()', async () => {
@@ -52,12 +58,8 @@ describe('createServer(): the members and events of tls.Server (contract §8)', 
       },
     });
     server.addContext('*.example', { cert: pki.beta.cert, key: pki.beta.key });
-    const { stream, client } = await accept(server, { servername: 'a.example' });
+    expect(await servedFor(server, 'a.example')).to.equal(pki.alpha.x509.fingerprint256);
     expect(asked).to.deep.equal(['a.example']);
-    expect(client.getPeerX509Certificate()!.fingerprint256).to.equal(pki.alpha.x509.fingerprint256);
-    client.destroy();
-    stream.destroy();
-    server.close();
   });
 
   it('ticketKeys are the server’s own: two servers with the same options do not share them', async () => {
@@ -135,8 +137,7 @@ describe('createServer(): the members and events of tls.Server (contract §8)', 
 
   it('requestCert: a client without a certificate fails in the handshake, with OpenSSL’s code', async () => {
     const pki = await fixtures();
-    const server = createServer({ cert: pki.server.cert, key: pki.server.key, requestCert: true, ca: pki.ca.cert });
-    const port = await listen(server);
+    const { server, port } = await certRequiringServer(pki);
     nodeClient(port, { maxVersion: 'TLSv1.2' });
     const [err] = (await once(server, 'tlsClientError')) as [Error & { code?: string }];
     expect(err.code).to.equal('ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE');
@@ -145,8 +146,7 @@ describe('createServer(): the members and events of tls.Server (contract §8)', 
 
   it('requestCert: a certificate the server cannot verify is a hang-up, as tls.Server reports it', async () => {
     const pki = await fixtures();
-    const server = createServer({ cert: pki.server.cert, key: pki.server.key, requestCert: true, ca: pki.ca.cert });
-    const port = await listen(server);
+    const { server, port } = await certRequiringServer(pki);
     nodeClient(port, { cert: pki.selfSigned.cert, key: pki.selfSigned.key });
     const [err] = (await once(server, 'tlsClientError')) as [Error & { code?: string }];
     expect([err.code, err.message]).to.deep.equal(['ECONNRESET', 'socket hang up']);

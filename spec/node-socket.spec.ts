@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { connect, createServer, IOError, type SslDuplex } from '../lib';
 import { fixtures } from './helpers/fixtures';
-import { listen } from './helpers/pairs';
+import { certRequiringServer, listen } from './helpers/pairs';
 
 /** Node's own TLS server: only the socket under test is ours. */
 async function nodeServer(
@@ -18,6 +18,22 @@ async function nodeServer(
   });
   server.on('tlsClientError', () => undefined);
   return { port: await listen(server), server };
+}
+
+/** connect() to a local test server, trusting the test CA, checking the name localhost. */
+function trustingClient(port: number, ca: string): SslDuplex {
+  return connect({ port, host: '127.0.0.1', servername: 'localhost', ca });
+}
+
+/** A secure connect() client of Node's own server (which just reads), and that server. */
+async function connectedToNode(
+  options: tls.TlsOptions,
+  ca: string,
+): Promise<{ client: SslDuplex; server: tls.Server }> {
+  const { port, server } = await nodeServer(options, (s) => s.resume());
+  const client = trustingClient(port, ca);
+  await once(client, 'secureConnect');
+  return { client, server };
 }
 
 const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -112,9 +128,7 @@ describe('a socket made by connect(): the members and events of tls.TLSSocket (c
     const pki = await fixtures();
     // The server sends its chain: TLS links the issuer it got.
     const chain = [pki.server.cert, pki.ca.cert].join('\n');
-    const { port, server } = await nodeServer({ cert: chain, key: pki.server.key }, (s) => s.resume());
-    const client = connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.ca.cert });
-    await once(client, 'secureConnect');
+    const { client, server } = await connectedToNode({ cert: chain, key: pki.server.key }, pki.ca.cert);
     const peer = client.getPeerX509Certificate()!;
     expect(peer.issuerCertificate?.subject).to.equal(new X509Certificate(pki.ca.cert).subject);
     // Node's own getPeerCertificate() answers {} after getPeerX509Certificate(); ours does not.
@@ -125,9 +139,7 @@ describe('a socket made by connect(): the members and events of tls.TLSSocket (c
 
   it("setServername(non-string) throws Node's ERR_INVALID_ARG_TYPE, word for word", async () => {
     const pki = await fixtures();
-    const { port, server } = await nodeServer({ cert: pki.server.cert, key: pki.server.key }, (s) => s.resume());
-    const client = connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.ca.cert });
-    await once(client, 'secureConnect');
+    const { client, server } = await connectedToNode({ cert: pki.server.cert, key: pki.server.key }, pki.ca.cert);
     const real = new tls.TLSSocket(new net.Socket()) as tls.TLSSocket & { setServername(name: string): void };
     for (const bad of [{}, 7, () => undefined, Symbol('s')]) {
       let theirs: Error | undefined;
@@ -145,9 +157,7 @@ describe('a socket made by connect(): the members and events of tls.TLSSocket (c
 
   it('bufferSize counts unsent bytes, and is undefined once closed (as net.Socket)', async () => {
     const pki = await fixtures();
-    const { port, server } = await nodeServer({ cert: pki.server.cert, key: pki.server.key }, (s) => s.resume());
-    const client = connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.ca.cert });
-    await once(client, 'secureConnect');
+    const { client, server } = await connectedToNode({ cert: pki.server.cert, key: pki.server.key }, pki.ca.cert);
     expect(client.bufferSize).to.equal(0);
     client.destroy();
     await once(client, 'close');
@@ -157,10 +167,9 @@ describe('a socket made by connect(): the members and events of tls.TLSSocket (c
 
   it("a fault after the handshake reaches 'error' though nobody reads (a TLS 1.3 client the server refuses)", async () => {
     const pki = await fixtures();
-    const server = createServer({ cert: pki.server.cert, key: pki.server.key, requestCert: true, ca: pki.ca.cert });
+    const { server, port } = await certRequiringServer(pki);
     server.on('tlsClientError', () => undefined);
-    const port = await listen(server);
-    const client = connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.ca.cert });
+    const client = trustingClient(port, pki.ca.cert);
     await once(client, 'secureConnect'); // TLS 1.3: the client is done before the server judges it
     const [err] = (await once(client, 'error')) as [Error & { code?: string }];
     expect(err.code).to.equal('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED');
@@ -169,10 +178,9 @@ describe('a socket made by connect(): the members and events of tls.TLSSocket (c
 
   it('with the .NET methods in use the same fault goes to the pending read, not to an unheard error', async () => {
     const pki = await fixtures();
-    const server = createServer({ cert: pki.server.cert, key: pki.server.key, requestCert: true, ca: pki.ca.cert });
+    const { server, port } = await certRequiringServer(pki);
     server.on('tlsClientError', () => undefined);
-    const port = await listen(server);
-    const client = connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.ca.cert });
+    const client = trustingClient(port, pki.ca.cert);
     await once(client, 'secureConnect');
     const failure = await client.readAsync(new Uint8Array(8)).catch((e: unknown) => e);
     expect(failure).to.be.instanceOf(IOError);
@@ -187,7 +195,7 @@ describe('a socket made by connect(): the members and events of tls.TLSSocket (c
     const accepted = once(server, 'secureConnection') as Promise<[SslDuplex]>;
     const port = await listen(server);
     server.on('connection', (s: net.Socket) => (tcp = s));
-    const client = connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.ca.cert });
+    const client = trustingClient(port, pki.ca.cert);
     client.on('error', () => undefined);
     const [stream] = await accepted;
     const seen = new Promise<boolean>((resolve) => tcp!.once('close', () => resolve(stream.destroyed)));

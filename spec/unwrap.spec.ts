@@ -10,6 +10,7 @@ import {
   SslProtocols,
 } from '../lib';
 import { fixtures } from './helpers/fixtures';
+import { rechunked } from './helpers/forwarding';
 import { innerPair, tick, type Transport } from './helpers/pairs';
 
 /**
@@ -20,23 +21,11 @@ import { innerPair, tick, type Transport } from './helpers/pairs';
 function gate(inner: Duplex): { stream: Duplex; hold(): void; held(): number; release(how: Delivery): void } {
   let holding = false;
   let held: Buffer[] = [];
-  const stream = new Duplex({
-    read() {
-      inner.resume();
-    },
-    write(chunk: Buffer, _e, cb) {
-      inner.write(chunk, cb);
-    },
-    final(cb) {
-      inner.end();
-      cb();
-    },
+  const stream = rechunked(inner, (chunk) => {
+    if (!holding) return [chunk];
+    held.push(chunk);
+    return [];
   });
-  inner.on('data', (c: Buffer) => {
-    if (holding) held.push(c);
-    else if (!stream.push(c)) inner.pause();
-  });
-  inner.on('end', () => stream.push(null));
   return {
     stream,
     hold: () => (holding = true),
@@ -234,6 +223,19 @@ describe('unwrapAsync: end TLS and go on in plaintext without losing a byte (con
       next.sender.dispose();
       g.stream.destroy();
     });
+  });
+
+  it('dispose() with leaveInnerStreamOpen hands back the bytes TLS never took (those after the close_notify)', async () => {
+    const { receiver, sender, g } = await connected('memory', SslProtocols.None, 'client');
+    g.hold();
+    const senderInner = await Promise.all([sender.unwrapAsync(), receiver.shutdownAsync()]).then(([inner]) => inner);
+    senderInner.write('after, never unwrapped');
+    for (let i = 0; i < 100 && g.held() < 22 + 24; i++) await tick(5);
+    g.release('one chunk');
+    expect(await receiver.readAsync(new Uint8Array(8)), "the peer's close_notify").to.equal(0);
+    receiver.dispose();
+    expect((await readBytes(g.stream, 22)).toString()).to.equal('after, never unwrapped');
+    senderInner.destroy();
   });
 
   it('an AbortSignal ends the wait for the peer’s close_notify with AbortError', async () => {

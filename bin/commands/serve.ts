@@ -155,10 +155,17 @@ export async function runServeCluster(opts: ServeOptions, workers: number): Prom
   const env = { [kSharedCertificate]: JSON.stringify(made) };
   let listening = 0;
   let stopping = false;
+  const stopAll = (): void => {
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill();
+  };
   const fork = (): void => {
     const worker = cluster.fork(env);
+    let listened = false;
     worker.on('message', (m: { listening?: { address: string; port: number } }) => {
-      if (!m.listening || ++listening !== workers) return;
+      if (!m.listening) return;
+      listened = true;
+      if (++listening !== workers) return;
       const line = { event: 'listening', ...m.listening, workers, ephemeralCertificate: made.ephemeral ?? null };
       if (opts.json) process.stdout.write(`${JSON.stringify(line)}\n`);
       else {
@@ -166,15 +173,17 @@ export async function runServeCluster(opts: ServeOptions, workers: number): Prom
         if (made.ephemeral) process.stderr.write(`ephemeral self-signed certificate, SHA-256 ${made.ephemeral}\n`);
       }
     });
-    worker.on('exit', () => {
-      if (!stopping) fork();
+    worker.on('exit', (code) => {
+      if (stopping) return;
+      // A worker that never listened (the port is taken, say) would fail again: stop, do not loop.
+      if (!listened) {
+        stopAll();
+        process.exitCode = code || 1;
+        return;
+      }
+      fork();
     });
   };
   for (let i = 0; i < workers; i++) fork();
-  return {
-    close(): void {
-      stopping = true;
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.kill();
-    },
-  };
+  return { close: stopAll };
 }

@@ -30,3 +30,24 @@ export function forwarding(socket: net.Socket): Duplex {
   socket.on('close', () => d.destroy());
   return d;
 }
+
+/** Wraps one side of a pair so that everything it receives is re-chunked by `split`. */
+export function rechunked(inner: Duplex, split: (chunk: Buffer) => Buffer[]): Duplex {
+  const out = new Duplex({
+    read() {
+      inner.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      inner.write(chunk, cb);
+    },
+    final(cb) {
+      inner.end();
+      cb();
+    },
+  });
+  inner.on('data', (chunk: Buffer) => {
+    for (const piece of split(chunk)) if (!out.push(piece)) inner.pause();
+  });
+  inner.on('end', () => out.push(null));
+  return out;
+}

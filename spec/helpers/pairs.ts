@@ -1,12 +1,14 @@
 import * as net from 'node:net';
 import { duplexPair, type Duplex } from 'node:stream';
 import {
+  createServer,
   SslDuplex,
+  type SslServer,
   type SslDuplexOptions,
   type SslClientAuthenticationOptions,
   type SslServerAuthenticationOptions,
 } from '../../lib';
-import { fixtures } from './fixtures';
+import { fixtures, type Fixtures } from './fixtures';
 
 export type Transport = 'memory' | 'tcp';
 
@@ -117,4 +119,10 @@ export function refuseWrites(inner: Duplex): void {
 
 export function tick(ms = 0): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** createServer() with the test certificate, asking for a client certificate from the test CA; listening. */
+export async function certRequiringServer(pki: Fixtures): Promise<{ server: SslServer; port: number }> {
+  const server = createServer({ cert: pki.server.cert, key: pki.server.key, requestCert: true, ca: pki.ca.cert });
+  return { server, port: await listen(server) };
 }
