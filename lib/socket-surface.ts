@@ -387,6 +387,8 @@ export abstract class SocketSurface extends Duplex {
   setMaxSendFragment(size: number): boolean {
     const socket = this.#tls;
     if (socket !== null) return socket.setMaxSendFragment(size);
+    // OpenSSL's range, which Node answers with false outside of: the same answer before TLS exists.
+    if (!(size >= 512 && size <= 16384)) return false;
     this[kCore].withTls((s) => s.setMaxSendFragment(size));
     return true;
   }
