@@ -32,9 +32,13 @@ export interface WriteHost {
  * transport (as a `net.Socket` write does), so the caller may reuse its buffer and a
  * `destroy()` in the callback loses nothing. Small stream writes stay cheap because the stream
  * face buffers behind the one in flight and hands them over together (`_writev`): one TLS write
- * and one callback round for the lot. A batch goes to TLS corked, not concatenated: TLS copies it
- * into one record in C++, where a JS copy would make a 16 KiB Buffer per batch for the GC.
+ * and one callback round for the lot. A batch of small writes is concatenated first: one Buffer
+ * through TLSSocket's Writable costs far less than a pass per chunk (measured: 256-byte writes
+ * 1.03× raw corked, 1.09–1.20× concatenated). A batch of large writes goes corked instead, where
+ * the copy would cost more than the passes it saves.
  */
+const COALESCE_LIMIT = 64 * 1024;
+
 export class WriteHalf {
   readonly #host: WriteHost;
   /** The write TLS holds. */
@@ -153,8 +157,8 @@ export class WriteHalf {
     const onWritten = (this.#onWritten ??= (err) => this.#written(err));
     let bytes = 0;
     for (let i = 0; i < chunks.length; i++) bytes += chunks[i]!.length;
-    if (chunks.length === 1) {
-      socket.write(chunks[0]!, onWritten);
+    if (chunks.length === 1 || bytes <= COALESCE_LIMIT) {
+      socket.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes), onWritten);
     } else {
       socket.cork();
       const last = chunks.length - 1;
