@@ -44,16 +44,30 @@ function exchangeOf(eph: { type?: string; size?: number } | null, suite: string)
 
 /** What the handshake left on the socket, read while it is alive (the rest is derived on demand). */
 export interface CipherFacts {
-  suite: string;
-  ephemeral: { type?: string; size?: number } | null;
+  readonly suite: string;
+  readonly ephemeral: { readonly type?: string; readonly size?: number } | null;
 }
+
+/**
+ * The few combinations a process meets (suites × key exchanges), shared: an idle connection
+ * holds a pointer, not its own copy of the suite name and of Node's key-info object.
+ */
+const knownFacts = new Map<string, CipherFacts>();
+const kMaxKnownFacts = 256;
 
 export function cipherFactsOf(socket: TLSSocket): CipherFacts {
   const c = socket.getCipher() as { standardName?: string; name: string };
-  return {
-    suite: c.standardName ?? c.name,
-    ephemeral: socket.getEphemeralKeyInfo() as { type?: string; size?: number } | null,
-  };
+  const suite = c.standardName ?? c.name;
+  const info = socket.getEphemeralKeyInfo() as { type?: string; size?: number } | null;
+  // A server is told nothing ({}); that and null mean the same to exchangeOf.
+  const ephemeral = info?.type === undefined ? null : { type: info.type, size: info.size ?? 0 };
+  const key = ephemeral === null ? suite : `${suite} ${ephemeral.type} ${ephemeral.size}`;
+  let facts = knownFacts.get(key);
+  if (facts === undefined) {
+    facts = { suite, ephemeral };
+    if (knownFacts.size < kMaxKnownFacts) knownFacts.set(key, facts);
+  }
+  return facts;
 }
 
 export function cipherInfoOf({ suite, ephemeral }: CipherFacts): CipherInfo {

@@ -43,7 +43,7 @@ export const kCore = Symbol('ssl-duplex core');
  * Marks a socket made by connect()/createServer(): its stream face reports Node's errors, and
  * reports every fault, as a tls.TLSSocket does, whether or not anybody reads it.
  */
-export const kNodeRole = Symbol('ssl-duplex node personality');
+
 
 /** TLS events an SslDuplex re-emits once somebody listens (TLS turns them on only for listeners). */
 export const forwardedEvents: readonly string[] = ['session', 'keylog', 'OCSPResponse'];
@@ -123,6 +123,14 @@ export class Core implements GuardView, ReadHost, WriteHost {
   beforeTls: Array<(socket: tls.TLSSocket) => void> | null = null;
   /** Where plaintext goes instead of the stream face's buffer (`onread`, see node-onread.ts). */
   sink: ((chunk: Buffer | null) => boolean) | null = null;
+  /** Set for a socket made by connect() or createServer(): its faults and errors are Node's. */
+  personality: Role | null = null;
+  /**
+   * createServer()'s 'tlsClientError' while the connection authenticates: the face's 'error' events
+   * go there instead of to listeners (a listener added and removed per connection would turn the
+   * face's `_events` into a dictionary).
+   */
+  clientErrors: ((err: Error) => void) | null = null;
 
   constructor(
     face: Duplex,
@@ -279,7 +287,7 @@ export class Core implements GuardView, ReadHost, WriteHost {
     return (
       this.#phase === Phase.Authenticated &&
       !this.read.apmUsed &&
-      (this.face as { [kNodeRole]?: unknown })[kNodeRole] !== undefined
+      this.personality !== null
     );
   }
 

@@ -199,14 +199,15 @@ export class ReadHalf {
     if (this.#pumping || !this.#open) return;
     this.#pumping = true;
     try {
-      const queue = (this.#queue ??= []);
+      // No array until plaintext has to wait: an idle connection carries none.
+      const queue = this.#queue;
       const op = this.#op;
-      if (op !== null && (queue.length > 0 || this.#eof)) {
+      if (op !== null && ((queue !== null && queue.length > 0) || this.#eof)) {
         this.#op = null;
         op.settle(null, this.#takeInto(op.buffer, op.offset, op.count));
       }
       while (this.#streamWants && this.#op === null && this.#open) {
-        const chunk = queue.shift();
+        const chunk = queue?.shift();
         if (chunk !== undefined) {
           this.#queued -= chunk.length;
           this.#streamWants = this.#host.push(chunk);
@@ -244,9 +245,9 @@ export class ReadHalf {
 
   /** Copies queued plaintext into the caller's buffer; what does not fit stays queued. */
   #takeInto(buffer: Uint8Array, offset: number, count: number): number {
-    const queue = this.#queue!;
+    const queue = this.#queue;
     let n = 0;
-    while (n < count && queue.length > 0) {
+    while (queue !== null && n < count && queue.length > 0) {
       const chunk = queue[0]!;
       const take = Math.min(chunk.length, count - n);
       buffer.set(take === chunk.length ? chunk : chunk.subarray(0, take), offset + n);

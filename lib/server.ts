@@ -7,7 +7,8 @@ import {
   duplexOptions,
   handshakeTimer,
 } from './factories';
-import { kNodeRole, nodeErrorOf, nodeServerContext } from './node-client';
+import { kCore } from './core';
+import { nodeErrorOf, nodeServerContext } from './node-client';
 import type { SslDuplexOptions, SslServerAuthenticationOptions } from './options';
 import { SslDuplex } from './ssl-duplex';
 import { secureContext } from './tls-options';
@@ -283,27 +284,32 @@ export class SslServer extends net.Server {
     const o = this.#options;
     const acceptAll = this.#requestCert && o.rejectUnauthorized === false;
     const stream = new SslDuplex(socket, duplexOptions(o, acceptAll ? () => true : undefined));
-    (stream as { [kNodeRole]?: 'server' })[kNodeRole] = 'server';
+    const core = stream[kCore];
+    core.personality = 'server';
     destroyWithTransport(stream, socket);
     // tls.Server's 'keylog' (line, socket), for the connections of a server somebody listens to.
     if (this.listenerCount('keylog') > 0) stream.on('keylog', (line: Buffer) => this.emit('keylog', line, stream));
     void [stream.remoteAddress, stream.remotePort, stream.remoteFamily]; // cache them for later reports
     const auth = this.#auth();
     const onClientError = (err: Error): void => {
+      core.clientErrors = null;
       this.emit('tlsClientError', nodeErrorOf(err, 'server'), stream);
     };
-    stream.once('error', onClientError);
-    handshakeTimer(stream, o.handshakeTimeout);
-    stream.authenticateAsServerAsync(auth).then(
+    // Not a listener added and removed: that would turn the stream's _events into a dictionary.
+    core.clientErrors = onClientError;
+    const handshake = stream.authenticateAsServerAsync(auth);
+    handshakeTimer(stream, o.handshakeTimeout, handshake);
+    handshake.then(
       () => {
-        stream.removeListener('error', onClientError);
+        core.clientErrors = null;
         // net.Server's pauseOnConnect, as tls.Server passes it on: the socket arrives paused.
         if (o.pauseOnConnect === true) stream.pause();
         this.emit('secureConnection', stream);
       },
       (err: Error) => {
-        stream.removeListener('error', onClientError);
-        if (!stream.destroyed || stream.errored === null) onClientError(err);
+        // A stream destroyed with an error reports it by its 'error' event (which may still be on
+        // its way: the intercept stays until it comes); otherwise the rejection is the report.
+        if (core.clientErrors !== null && (!stream.destroyed || stream.errored === null)) onClientError(err);
         stream.dispose();
       },
     );

@@ -1,12 +1,12 @@
 import type { X509Certificate } from 'node:crypto';
-import { isIP } from 'node:net';
+import { isIP, Socket as NetSocket } from 'node:net';
 import type * as net from 'node:net';
 import type * as tls from 'node:tls';
 import { Duplex } from 'readable-stream';
 import { kCore, type Core } from './core';
 import { ArgumentOutOfRangeError, nodeArgTypeError } from './errors';
 import { throwIfNotAuthenticated } from './guards';
-import { kNodeRole, nodeErrorOf } from './node-client';
+import { nodeErrorOf } from './node-client';
 import { Phase } from './state';
 
 /**
@@ -69,8 +69,9 @@ export abstract class SocketSurface extends Duplex {
   [kCore]!: Core;
   #idleTimeout = 0;
   // Cached once seen, like net.Socket's peer name: a closed socket no longer knows it, and error
-  // reports ('tlsClientError', logs) are written after the close.
-  #peer: { address?: string; port?: number; family?: string } = {};
+  // reports ('tlsClientError', logs) are written after the close. A net.Socket keeps its own
+  // cache, so over one (every connection of createServer()) there is no second copy here.
+  #peer: { address?: string; port?: number; family?: string } | undefined = undefined;
 
   /**
    * Like `net.Socket#write`. Small writes made in the same tick while nothing is in flight go to TLS
@@ -94,13 +95,20 @@ export abstract class SocketSurface extends Duplex {
    */
   override destroy(error?: Error, cb?: (error: Error | null) => void): this {
     if (corkedThisTick.delete(this)) this.uncork();
-    const role = (this as { [kNodeRole]?: 'client' | 'server' })[kNodeRole];
+    const role = this[kCore].personality;
     return super.destroy(error && role ? nodeErrorOf(error, role) : error, cb);
   }
 
   /** `'close'` carries `hadError`, as a `net.Socket`'s does (readable-stream emits it bare). */
   override emit(event: string | symbol, ...args: unknown[]): boolean {
     if (event === 'close' && args.length === 0) return super.emit('close', this.errored !== null);
+    if (event === 'error') {
+      const report = this[kCore].clientErrors;
+      if (report !== null) {
+        report(args[0] as Error);
+        return true;
+      }
+    }
     return super.emit(event, ...args);
   }
 
@@ -167,15 +175,24 @@ export abstract class SocketSurface extends Duplex {
   }
   /** From the inner stream (kept after it closes); undefined when it has none (an in-memory pair). */
   get remoteAddress(): string | undefined {
-    return (this.#peer.address = this.#inner.remoteAddress ?? this.#peer.address);
+    return this.#remember('address', this.#inner.remoteAddress);
   }
   /** From the inner stream, like `remoteAddress`. */
   get remotePort(): number | undefined {
-    return (this.#peer.port = this.#inner.remotePort ?? this.#peer.port);
+    return this.#remember('port', this.#inner.remotePort);
   }
   /** From the inner stream, like `remoteAddress`. */
   get remoteFamily(): string | undefined {
-    return (this.#peer.family = this.#inner.remoteFamily ?? this.#peer.family);
+    return this.#remember('family', this.#inner.remoteFamily);
+  }
+
+  #remember<K extends 'address' | 'port' | 'family'>(
+    key: K,
+    now: { address?: string; port?: number; family?: string }[K],
+  ): typeof now {
+    if (now === undefined) return this.#peer?.[key];
+    if (!(this.#inner instanceof NetSocket)) (this.#peer ??= {})[key] = now;
+    return now;
   }
   /** From the inner stream; undefined when it has none. */
   get localAddress(): string | undefined {

@@ -1,3 +1,4 @@
+import { shapeEvents } from './events-shape';
 import { AsyncResult, type AsyncCallback, type IAsyncResult } from './async-result';
 import { Core, forwardedEvents } from './core';
 import { ArgumentError, ArgumentNullError, Messages } from './errors';
@@ -72,6 +73,7 @@ export class SslDuplex extends DotnetAuthentication {
     };
     if (options.highWaterMark !== undefined) duplexOptions.highWaterMark = options.highWaterMark;
     super(duplexOptions);
+    shapeEvents(this);
     checkInnerStream(innerStream);
     for (const [name, cb] of [
       ['userCertificateValidationCallback', options.userCertificateValidationCallback],
