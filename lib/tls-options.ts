@@ -78,6 +78,38 @@ function contextKey(o: tls.SecureContextOptions): string {
  * errors (a bad PEM, a wrong passphrase, an unknown cipher) are thrown as they are.
  */
 export function cachedSecureContext(ctxOptions: tls.SecureContextOptions): tls.SecureContext {
+  // Most programs connect with the same options every time: comparing them with the last ones
+  // (the same PEM string compares by pointer) spares building and hashing a key that holds the
+  // whole PEM text, ~10 µs per connection.
+  if (last !== undefined && sameOptions(last.options, ctxOptions as Record<string, unknown>)) return last.ctx;
+  const ctx = keyedSecureContext(ctxOptions);
+  // Arrays are copied: one changed in place must not match itself (the key would see the change).
+  const options: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(ctxOptions)) options[k] = Array.isArray(v) ? [...(v as unknown[])] : v;
+  last = { options, ctx };
+  return ctx;
+}
+
+let last: { options: Record<string, unknown>; ctx: tls.SecureContext } | undefined;
+
+/** The same key as contextKey would give: strings by value, arrays by element, objects by identity. */
+function sameOptions(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  let n = 0;
+  for (const k in b) {
+    const v = b[k];
+    if (v === undefined) continue;
+    n++;
+    const w = a[k];
+    if (v === w) continue;
+    if (!Array.isArray(v) || !Array.isArray(w) || v.length !== w.length) return false;
+    for (let i = 0; i < v.length; i++) if (v[i] !== w[i]) return false;
+  }
+  let m = 0;
+  for (const k in a) if (a[k] !== undefined) m++;
+  return n === m;
+}
+
+function keyedSecureContext(ctxOptions: tls.SecureContextOptions): tls.SecureContext {
   const key = contextKey(ctxOptions);
   const cached = contexts.get(key);
   if (cached) {

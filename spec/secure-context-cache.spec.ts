@@ -22,6 +22,21 @@ describe('shared SecureContexts', () => {
     );
   });
 
+  it('asked twice in a row with the same options, the context is the last one; an array changed in place since is a difference', async () => {
+    const pki = await fixtures();
+    const cas = [pki.ca.cert];
+    const ctx = secureContext({ targetHost: 'localhost', ca: cas }, null, 'x');
+    expect(secureContext({ targetHost: 'localhost', ca: cas }, null, 'x')).to.equal(ctx);
+    cas.push(pki.selfSigned.cert);
+    const changed = secureContext({ targetHost: 'localhost', ca: cas }, null, 'x');
+    expect(changed).not.to.equal(ctx);
+    // An option that appears (or disappears) between two calls is a difference too.
+    expect(
+      secureContext({ targetHost: 'localhost', ca: cas, ciphers: 'TLS_AES_128_GCM_SHA256' }, null, 'x'),
+    ).not.to.equal(changed);
+    expect(secureContext({ targetHost: 'localhost', ca: cas }, null, 'x')).to.equal(changed);
+  });
+
   it('a connection trusting another CA is refused even after connections that trusted the right one', async () => {
     const pki = await fixtures();
     for (let i = 0; i < 2; i++) {
