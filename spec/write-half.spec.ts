@@ -138,6 +138,29 @@ describe('the write slot (write-half.ts, contract §4, §7)', function () {
     }
   });
 
+  it('batches of small writes on several connections at once (through the shared slabs) arrive intact, each in its order', async () => {
+    const pairs = await Promise.all([0, 1, 2, 3].map(() => authenticatedPair({ transport: 'tcp' })));
+    // A counter pattern per connection: any byte of one batch written over by another shows.
+    const sent = pairs.map((_, p) =>
+      Buffer.from(Array.from({ length: 4096 * 300 }, (_x, i) => (i * 7 + p * 13 + (i >> 12)) & 0xff)),
+    );
+    const received = pairs.map(([, server]) => readAll(server));
+    await Promise.all(
+      pairs.map(async ([client], p) => {
+        for (let at = 0; at < sent[p]!.length; at += 300) {
+          if (!client.write(sent[p]!.subarray(at, at + 300))) await once(client, 'drain');
+        }
+        client.end();
+      }),
+    );
+    const got = await Promise.all(received);
+    for (let p = 0; p < pairs.length; p++) expect(got[p]!.equals(sent[p]!), `connection ${p}`).to.equal(true);
+    for (const [client, server] of pairs) {
+      client.dispose();
+      server.dispose();
+    }
+  });
+
   it('writeTimeout applies to stream writes too: one held past it fails with TimeoutError and faults the stream', async () => {
     const [client, server] = await authenticatedPair({ transport: 'tcp', clientDuplex: { writeTimeout: 100 } });
     const errors: unknown[] = [];
