@@ -44,7 +44,6 @@ export const kCore = Symbol('ssl-duplex core');
  * reports every fault, as a tls.TLSSocket does, whether or not anybody reads it.
  */
 
-
 /** TLS events an SslDuplex re-emits once somebody listens (TLS turns them on only for listeners). */
 export const forwardedEvents: readonly string[] = ['session', 'keylog', 'OCSPResponse'];
 
@@ -284,11 +283,7 @@ export class Core implements GuardView, ReadHost, WriteHost {
    * Handshake failures are the factories' to report (with Node's decorations).
    */
   #nodeReports(): boolean {
-    return (
-      this.#phase === Phase.Authenticated &&
-      !this.read.apmUsed &&
-      this.personality !== null
-    );
+    return this.#phase === Phase.Authenticated && !this.read.apmUsed && this.personality !== null;
   }
 
   #streamFaceInUse(): boolean {

@@ -33,3 +33,13 @@ export function shapeEvents(emitter: EventEmitter): void {
   };
   e[kShapeMode] = true;
 }
+
+/** `eventNames()` for a shaped emitter: the keys that hold listeners, as Node's streams answer. */
+export function eventNamesOf(emitter: EventEmitter): (string | symbol)[] {
+  const events = (emitter as EventEmitter & Shapeable)._events as Record<string | symbol, unknown> | undefined;
+  if (events === undefined) return [];
+  return Reflect.ownKeys(events).filter((key) => {
+    const listeners = events[key];
+    return typeof listeners === 'function' || (Array.isArray(listeners) && listeners.length > 0);
+  });
+}

@@ -132,7 +132,6 @@ export function nodeErrorOf(err: unknown, role: 'client' | 'server' = 'client'):
   return err as Error;
 }
 
-
 /** `minDHSize`, checked as tls.connect checks it (an AssertionError with Node's message). */
 export function checkMinDHSize(options: { minDHSize?: unknown }): number | undefined {
   if (!('minDHSize' in options)) return undefined;

@@ -5,6 +5,7 @@ import type * as tls from 'node:tls';
 import { Duplex } from 'readable-stream';
 import { kCore, type Core } from './core';
 import { ArgumentOutOfRangeError, nodeArgTypeError } from './errors';
+import { eventNamesOf } from './events-shape';
 import { throwIfNotAuthenticated } from './guards';
 import { nodeErrorOf } from './node-client';
 import { Phase } from './state';
@@ -97,6 +98,11 @@ export abstract class SocketSurface extends Duplex {
     if (corkedThisTick.delete(this)) this.uncork();
     const role = this[kCore].personality;
     return super.destroy(error && role ? nodeErrorOf(error, role) : error, cb);
+  }
+
+  /** The events that have listeners, as a `net.Socket` answers (see events-shape.ts). */
+  override eventNames(): (string | symbol)[] {
+    return eventNamesOf(this);
   }
 
   /** `'close'` carries `hadError`, as a `net.Socket`'s does (readable-stream emits it bare). */

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import * as sinon from 'sinon';
 import { once } from 'node:events';
+import * as net from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { AuthenticationError, NotSupportedError } from '../lib';
 import { fixtures } from './helpers/fixtures';
@@ -10,6 +11,40 @@ import { authenticatedPair, readExactly, sslPair, tick } from './helpers/pairs';
 const MiB = 1 << 20;
 
 describe('stream face (contract §7)', () => {
+  it("listeners come and go on the face as on a net.Socket: eventNames, listenerCount, 'removeListener' alike", async () => {
+    const [client, server] = await authenticatedPair();
+    const socket = new net.Socket();
+    const seen = new Map<object, string[]>();
+    for (const emitter of [client, socket]) {
+      const removed: string[] = [];
+      // Added first, so that it hears the removals below (Node's own sockets included).
+      emitter.on('removeListener', (event: string) => removed.push(event));
+      const before = emitter.eventNames().filter((e) => e !== 'removeListener');
+      const [closeBefore, errorBefore] = [emitter.listenerCount('close'), emitter.listenerCount('error')];
+      const f = (): void => undefined;
+      const g = (): void => undefined;
+      emitter.on('close', f);
+      emitter.on('close', g);
+      emitter.once('error', f);
+      emitter.on('custom', g);
+      expect([emitter.listenerCount('close'), emitter.listenerCount('error')]).to.deep.equal([
+        closeBefore + 2,
+        errorBefore + 1,
+      ]);
+      emitter.removeListener('close', f);
+      emitter.removeListener('close', g);
+      emitter.removeListener('error', f);
+      emitter.removeListener('custom', g);
+      expect(emitter.listenerCount('custom')).to.equal(0);
+      expect(emitter.eventNames().filter((e) => e !== 'removeListener')).to.deep.equal(before);
+      seen.set(emitter, removed);
+    }
+    expect(seen.get(client)).to.deep.equal(seen.get(socket));
+    socket.destroy();
+    client.dispose();
+    server.dispose();
+  });
+
   for (const transport of ['memory', 'tcp'] as const) {
     it(`64 MiB both ways through stream.pipeline, SHA-256 checked (${transport})`, async function () {
       this.timeout(60000);
