@@ -75,12 +75,8 @@ export class SslDuplex extends DotnetAuthentication {
     super(duplexOptions);
     shapeEvents(this);
     checkInnerStream(innerStream);
-    for (const [name, cb] of [
-      ['userCertificateValidationCallback', options.userCertificateValidationCallback],
-      ['userCertificateSelectionCallback', options.userCertificateSelectionCallback],
-    ] as const) {
-      if (cb !== undefined && cb !== null && typeof cb !== 'function') throw new ArgumentError(name);
-    }
+    checkCallback('userCertificateValidationCallback', options.userCertificateValidationCallback);
+    checkCallback('userCertificateSelectionCallback', options.userCertificateSelectionCallback);
     const core = new Core(
       this,
       innerStream,
@@ -301,4 +297,8 @@ export class SslDuplex extends DotnetAuthentication {
     this[kCore].faceDestroyed(error);
     cb(error);
   }
+}
+
+function checkCallback(name: string, cb: unknown): void {
+  if (cb !== undefined && cb !== null && typeof cb !== 'function') throw new ArgumentError(name);
 }

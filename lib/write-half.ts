@@ -143,11 +143,15 @@ export class WriteHalf {
     this.#open = false;
     this.#slab = null; // TLS may still hold it: not reused
 
-    const ops = [this.#inFlight, this.#waiting, ...(this.#closing ?? [])];
+    const inFlight = this.#inFlight;
+    const waiting = this.#waiting;
+    const closing = this.#closing;
     this.#inFlight = null;
     this.#waiting = null;
     this.#closing = null;
-    for (const pending of ops) pending?.settle(error);
+    inFlight?.settle(error);
+    waiting?.settle(error);
+    if (closing !== null) for (const pending of closing) pending.settle(error);
   }
 
   #next(): void {
