@@ -33,7 +33,7 @@ export interface AuthRequest {
   /** Client: the certificate offered; server: the one served (SNI may change it). */
   localCertificate: CertificateWithKey | null;
   /** The peer certificate Node's client looked at during the handshake (see judgePeer). */
-  seenPeer: tls.DetailedPeerCertificate | undefined;
+  seenPeer: tls.PeerCertificate | undefined;
 }
 
 /** Where an SslDuplex keeps its core: a symbol, so that it never meets a user's or a stream's name. */

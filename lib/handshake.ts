@@ -10,7 +10,8 @@ import type {
 } from './options';
 import { toAsciiHost, toUnicodeHost } from './idn';
 import { Pending, type Done } from './pending';
-import { decide, judgePeer, policyErrors, verdictOf } from './policy';
+import { leafForIdentityCheck, restorePeerCertificate } from './peer-certificate';
+import { decide, judgePeer, kVerdictOnly, policyErrors, verdictOf } from './policy';
 import { Session } from './session';
 import { Phase } from './state';
 import { prepareClient, prepareServer, secureContext } from './tls-options';
@@ -66,9 +67,10 @@ export function planClient(
         secureContext: prepared.secureContext,
         // Verification is ours, after the handshake, like .NET (see policy.ts).
         rejectUnauthorized: false,
-        // Node calls this with the detailed certificate when the chain verified; keep it for judgePeer.
+        // Node calls this with the certificate when the chain verified; keep it for judgePeer.
         checkServerIdentity: (_host, cert) => {
-          auth.seenPeer = cert as tls.DetailedPeerCertificate;
+          auth.seenPeer = cert;
+          restorePeerCertificate(socket);
           return undefined;
         },
       };
@@ -79,6 +81,7 @@ export function planClient(
       if (options.pskCallback !== undefined)
         connectOptions.pskCallback = options.pskCallback as tls.ConnectionOptions['pskCallback'];
       const socket = tls.connect(connectOptions);
+      socket.getPeerCertificate = leafForIdentityCheck as tls.TLSSocket['getPeerCertificate'];
       if (!renegotiate) socket.disableRenegotiation();
       return socket;
     },
@@ -193,6 +196,7 @@ function secured(core: Core, auth: AuthRequest): void {
   const socket = core.tls;
   if (socket === null || core.auth !== auth || core.phase !== Phase.Authenticating) return;
   const isServer = core.role === 'server';
+  if (!isServer) restorePeerCertificate(socket); // Node skipped its identity check (chain error, resumption)
   if (isServer && socket.servername) core.targetHost = toUnicodeHost(socket.servername);
   // Certificates carry A-labels: a Unicode targetHost is checked in that form (contract §5).
   const verdict = judgePeer(
@@ -201,6 +205,7 @@ function secured(core: Core, auth: AuthRequest): void {
     toAsciiHost(core.targetHost),
     auth.clientCertificateRequired,
     auth.seenPeer,
+    needsChain(auth.validate),
   );
   auth.seenPeer = undefined;
   // The client sent its certificate only if the server asked (a CertificateRequest leaves the
@@ -226,4 +231,9 @@ function secured(core: Core, auth: AuthRequest): void {
   core.face.emit('secure');
   if (!isServer) core.face.emit('secureConnect');
   auth.pending.settle(null);
+}
+
+/** A validation callback that reads the chain gets it; Node's verifier reads only the verdict. */
+function needsChain(validate: AuthRequest['validate']): boolean {
+  return validate !== undefined && (validate as { [kVerdictOnly]?: true })[kVerdictOnly] !== true;
 }

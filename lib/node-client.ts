@@ -97,7 +97,11 @@ export function nodeVerifier(
     }
     let error: (Error & { code?: string }) | undefined = verdict?.chainError ?? undefined;
     if (error === undefined && !stream.isSessionReused()) {
-      const cert = verdict?.detailed ?? stream.getPeerCertificate(true);
+      let cert: object | undefined = verdict?.detailed;
+      // Node hands a custom checkServerIdentity the detailed chain; its own reads the leaf only.
+      if (cert === undefined || (checkServerIdentity !== tls.checkServerIdentity && !('issuerCertificate' in cert))) {
+        cert = stream.getPeerCertificate(true);
+      }
       error = checkServerIdentity(hostname, cert as tls.PeerCertificate) ?? undefined;
     }
     const core = stream[kCore];

@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
-import { checkServerIdentity, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
+import { checkServerIdentity, type DetailedPeerCertificate, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { SslPolicyErrors } from './enums';
+import { peerCertificateOf } from './peer-certificate';
 import { AuthenticationError, Messages } from './errors';
 import type { RemoteCertificateValidationCallback } from './options';
 
@@ -11,8 +12,11 @@ export class PeerVerdict {
   readonly reasons: readonly string[];
   /** OpenSSL's verification error as Node reports it (code and message), null when the chain verified. */
   readonly chainError: (Error & { code?: string }) | null;
-  /** The peer certificate as Node's object, for the validation callback only (dropped after it). */
-  detailed: DetailedPeerCertificate | undefined = undefined;
+  /**
+   * The peer certificate as Node's object (the detailed chain, or the leaf alone when nothing needed
+   * the chain), for the validation callback only (dropped after it).
+   */
+  detailed: PeerCertificate | DetailedPeerCertificate | undefined = undefined;
   readonly #raws: Buffer[];
   #chain: X509Certificate[] | undefined;
 
@@ -59,13 +63,18 @@ export function judgePeer(
   isServer: boolean,
   targetHost: string,
   requested = true,
-  seen?: DetailedPeerCertificate,
+  seen?: PeerCertificate,
+  needsChain = true,
 ): PeerVerdict {
   if (isServer && !requested) return notAvailable();
-  // getPeerCertificate once: getPeerX509Certificate() consumes state Node needs for later calls.
-  // `seen` is the copy Node's client already made for checkServerIdentity: building the detailed
-  // chain again cost a tenth of a full handshake.
-  const peer = seen ?? (socket.getPeerCertificate(true) as DetailedPeerCertificate | null);
+  // getPeerCertificate, not getPeerX509Certificate(), which consumes state Node needs for later
+  // calls. `seen` is the copy Node's client already made for its identity check: the leaf alone
+  // (see leafForIdentityCheck), or the detailed chain. The chain is built only for a validation
+  // callback that reads it: Node's detailed objects cost a fifth of a client handshake.
+  const seenChain = seen !== undefined && 'issuerCertificate' in seen;
+  const peer = (
+    seen !== undefined && (seenChain || !needsChain) ? seen : peerCertificateOf(socket, needsChain)
+  ) as DetailedPeerCertificate | null;
   if (!peer || !peer.raw) return notAvailable();
   const raws: Buffer[] = [];
   const fingerprints = new Set<string>();

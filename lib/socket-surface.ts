@@ -6,6 +6,7 @@ import { Duplex } from 'readable-stream';
 import { kCore, type Core } from './core';
 import { ArgumentOutOfRangeError, nodeArgTypeError } from './errors';
 import { eventNamesOf } from './events-shape';
+import { peerCertificateOf } from './peer-certificate';
 import { throwIfNotAuthenticated } from './guards';
 import { nodeErrorOf } from './node-client';
 import { Phase } from './state';
@@ -287,7 +288,8 @@ export abstract class SocketSurface extends Duplex {
   getPeerCertificate(detailed?: boolean): tls.PeerCertificate | tls.DetailedPeerCertificate | Record<string, never> {
     const taken = peerCertificatesTaken.get(this);
     if (taken !== undefined) return detailed === true ? taken[1] : taken[0];
-    return this.#tls?.getPeerCertificate(detailed === true) ?? {};
+    const socket = this.#tls;
+    return (socket === null ? null : peerCertificateOf(socket, detailed === true)) ?? {};
   }
   /** The peer's certificate as an `X509Certificate`, undefined when none or not authenticated. Never throws. */
   getPeerX509Certificate(): X509Certificate | undefined {
@@ -295,7 +297,10 @@ export abstract class SocketSurface extends Duplex {
     const socket = this.#tls;
     if (socket !== null && !peerCertificatesTaken.has(this)) {
       // Node's getPeerCertificate() answers {} once getPeerX509Certificate() was called: keep its answers first.
-      peerCertificatesTaken.set(this, [socket.getPeerCertificate(false), socket.getPeerCertificate(true)]);
+      peerCertificatesTaken.set(this, [
+        peerCertificateOf(socket, false) as tls.PeerCertificate,
+        peerCertificateOf(socket, true) as tls.DetailedPeerCertificate,
+      ]);
     }
     return socket?.getPeerX509Certificate() ?? this[kCore].session?.remoteCertificate ?? undefined;
   }
