@@ -252,7 +252,10 @@ export async function smallWrites(mode: Mode, port: number, ca: string, total: n
   return total / MiB / s;
 }
 
-/** Full handshakes per second (new connection each, no resumption), `concurrency` at a time. */
+/**
+ * Full handshakes per second (new connection each, no resumption), `concurrency` at a time. Each
+ * waits for the server's one-byte greeting, so that the server's handshake completes too.
+ */
 export async function handshakes(
   mode: Mode,
   port: number,
@@ -265,6 +268,7 @@ export async function handshakes(
   const worker = async (): Promise<void> => {
     while (left-- > 0) {
       const s = await dial(mode, port, ca, perCall);
+      await once(s, 'data');
       s.destroy();
     }
   };

@@ -137,7 +137,7 @@ export async function runBenchmarks(options: Options): Promise<Row[]> {
     ['RSA-2048', pki.rsa],
   ] as const;
   for (const [kind, id] of want('handshake') ? kinds : []) {
-    const peers = { raw: await startPeer('raw', 'hold', id), ssl: await startPeer('ssl', 'hold', id) };
+    const peers = { raw: await startPeer('raw', 'greet', id), ssl: await startPeer('ssl', 'greet', id) };
     try {
       for (const concurrency of [1, 16]) {
         const count = quick ? 100 : concurrency === 1 ? 400 : 800;
@@ -193,8 +193,8 @@ export async function runBenchmarks(options: Options): Promise<Row[]> {
     // os.cpus(), not availableParallelism(): this process is pinned to one CPU.
     for (const n of [...new Set([1, os.cpus().length])]) {
       const peers = {
-        raw: await startPeer('raw', 'hold', pki.p256, n),
-        ssl: await startPeer('ssl', 'hold', pki.p256, n),
+        raw: await startPeer('raw', 'greet', pki.p256, n),
+        ssl: await startPeer('ssl', 'greet', pki.p256, n),
       };
       try {
         log(`handshakes against ${n} cluster worker(s) …`);
@@ -299,7 +299,7 @@ export async function runBenchmarks(options: Options): Promise<Row[]> {
   const output = [
     `Machine: ${machine}`,
     `Date: ${new Date().toISOString()}${quick ? ' (quick run: smaller sizes, 2 runs)' : ''}`,
-    `Method: raw node:tls and SslDuplex measured interleaved (A B A B …), ${runs} measured runs (${moreRuns} for the bulk rows, ${shortRuns} for the 256-byte and ping-pong rows) after one warm-up pair, servers in a separate process (except the in-memory pair)${pinning ? ', client pinned to CPU 0 and servers to CPU 1 (taskset)' : ''}. Ratio = SslDuplex / raw node:tls of the medians.`,
+    `Method: raw node:tls and SslDuplex measured interleaved (A B A B …), ${runs} measured runs (${moreRuns} for the bulk rows, ${shortRuns} for the 256-byte and ping-pong rows) after one warm-up pair, servers in a separate process (except the in-memory pair)${pinning ? ', client pinned to CPU 0 and servers to CPU 1 (taskset)' : ''}; in the handshake rows the server greets each connection with one byte that the client waits for, so that both sides complete the handshake. Ratio = SslDuplex / raw node:tls of the medians.`,
     '',
     table(rows),
     '',
