@@ -48,7 +48,10 @@ export function clientOptions(
   protocolsOrRevocation: number | boolean | undefined,
   revocation: boolean | undefined,
 ): SslClientAuthenticationOptions {
-  const [enabledSslProtocols, checkCertificateRevocation] = protocolsAndRevocation(protocolsOrRevocation, revocation);
+  // Indexed, not destructured: an array iterator per handshake for nothing.
+  const pr = protocolsAndRevocation(protocolsOrRevocation, revocation);
+  const enabledSslProtocols = pr[0];
+  const checkCertificateRevocation = pr[1];
   if (targetHostOrOptions === null || targetHostOrOptions === undefined) throw new ArgumentNullError('targetHost');
   let options: SslClientAuthenticationOptions;
   if (typeof targetHostOrOptions === 'string') {
@@ -73,7 +76,10 @@ export function serverOptions(
   protocolsOrRevocation: number | boolean | undefined,
   revocation: boolean | undefined,
 ): SslServerAuthenticationOptions {
-  const [enabledSslProtocols, checkCertificateRevocation] = protocolsAndRevocation(protocolsOrRevocation, revocation);
+  // Indexed, not destructured: an array iterator per handshake for nothing.
+  const pr = protocolsAndRevocation(protocolsOrRevocation, revocation);
+  const enabledSslProtocols = pr[0];
+  const checkCertificateRevocation = pr[1];
   if (certificateOrOptions === null || certificateOrOptions === undefined) {
     throw new ArgumentNullError('serverCertificate');
   }

@@ -213,15 +213,19 @@ export class Core implements GuardView, ReadHost, WriteHost {
     socket.on('_tlsError', tlsListeners.error);
     socket.on('end', tlsListeners.end);
     socket.on('close', tlsListeners.close);
-    for (const event of forwardedEvents) if (this.face.listenerCount(event) > 0) this.forwardTlsEvent(event);
+    for (let i = 0; i < forwardedEvents.length; i++) {
+      if (this.face.listenerCount(forwardedEvents[i]!) > 0) this.forwardTlsEvent(forwardedEvents[i]!);
+    }
     // The record-feeding transport stops at the peer's close_notify: TLS has pushed its end.
     if (this.transport !== null) {
       this.transport.tlsEnded = () =>
         (socket as unknown as { _readableState: { ended: boolean } })._readableState.ended;
     }
     const calls = this.beforeTls;
-    this.beforeTls = null;
-    for (const call of calls ?? []) call(socket);
+    if (calls !== null) {
+      this.beforeTls = null;
+      for (let i = 0; i < calls.length; i++) calls[i]!(socket);
+    }
   }
 
   /** Runs `call` on the TLS socket now, or as soon as the handshake makes it (tls.TLSSocket exists from the start). */

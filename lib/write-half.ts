@@ -127,7 +127,7 @@ export class WriteHalf {
       if (err) this.#host.failed(new IOError(Messages.writeFailed, { cause: err }));
       const waiting = this.#closing;
       this.#closing = null;
-      for (const p of waiting ?? []) p.settle(null);
+      if (waiting !== null) for (let i = 0; i < waiting.length; i++) waiting[i]!.settle(null);
     });
   }
 
