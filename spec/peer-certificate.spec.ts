@@ -43,12 +43,21 @@ async function setUp(): Promise<{
   };
 }
 
+/** Runs `body` against a fresh server and spy, released whatever happens. */
+async function served(body: (t: Awaited<ReturnType<typeof setUp>>) => Promise<void>): Promise<void> {
+  const t = await setUp();
+  try {
+    await body(t);
+  } finally {
+    t.done();
+  }
+}
+
 describe('the peer certificate chain is built only when read (peer-certificate.ts)', function () {
   this.timeout(20000);
 
-  it("connect() with Node's checkServerIdentity verifies without building the chain; getPeerCertificate(true) afterwards has it", async () => {
-    const t = await setUp();
-    try {
+  it("connect() with Node's checkServerIdentity verifies without building the chain; getPeerCertificate(true) afterwards has it", () =>
+    served(async (t) => {
       const client = connect({ port: t.port, host: '127.0.0.1', servername: 'localhost', ca: t.pki.ca.cert });
       await once(client, 'secureConnect');
       expect(client.authorized).to.equal(true);
@@ -58,25 +67,17 @@ describe('the peer certificate chain is built only when read (peer-certificate.t
       expect(detailed.issuerCertificate.subject.CN).to.contain('ssl-duplex test CA');
       expect(client.remoteCertificate!.subject).to.contain('localhost');
       client.destroy();
-    } finally {
-      t.done();
-    }
-  });
+    }));
 
-  it("a wrong name is still refused, with Node's ERR_TLS_CERT_ALTNAME_INVALID", async () => {
-    const t = await setUp();
-    try {
+  it("a wrong name is still refused, with Node's ERR_TLS_CERT_ALTNAME_INVALID", () =>
+    served(async (t) => {
       const client = connect({ port: t.port, host: '127.0.0.1', servername: 'elsewhere.example', ca: t.pki.ca.cert });
       const [err] = (await once(client, 'error')) as [Error & { code?: string }];
       expect(err.code).to.equal('ERR_TLS_CERT_ALTNAME_INVALID');
-    } finally {
-      t.done();
-    }
-  });
+    }));
 
-  it('a custom checkServerIdentity gets the detailed chain, as from tls.connect', async () => {
-    const t = await setUp();
-    try {
+  it('a custom checkServerIdentity gets the detailed chain, as from tls.connect', () =>
+    served(async (t) => {
       let issuer: string | undefined;
       const client = connect({
         port: t.port,
@@ -91,14 +92,10 @@ describe('the peer certificate chain is built only when read (peer-certificate.t
       await once(client, 'secureConnect');
       expect(issuer).to.contain('ssl-duplex test CA');
       client.destroy();
-    } finally {
-      t.done();
-    }
-  });
+    }));
 
-  it('a .NET validation callback gets the whole chain; without one, none is built', async () => {
-    const t = await setUp();
-    try {
+  it('a .NET validation callback gets the whole chain; without one, none is built', () =>
+    served(async (t) => {
       const dial = async (validate?: RemoteCertificateValidationCallback): Promise<SslDuplex> => {
         const socket = net.connect(t.port, '127.0.0.1');
         await once(socket, 'connect');
@@ -119,8 +116,5 @@ describe('the peer certificate chain is built only when read (peer-certificate.t
       expect(chain).to.have.length(2);
       expect(chain[1]).to.contain('ssl-duplex test CA');
       judged.dispose();
-    } finally {
-      t.done();
-    }
-  });
+    }));
 });
