@@ -39,11 +39,6 @@ export interface AuthRequest {
 /** Where an SslDuplex keeps its core: a symbol, so that it never meets a user's or a stream's name. */
 export const kCore = Symbol('ssl-duplex core');
 
-/**
- * Marks a socket made by connect()/createServer(): its stream face reports Node's errors, and
- * reports every fault, as a tls.TLSSocket does, whether or not anybody reads it.
- */
-
 /** TLS events an SslDuplex re-emits once somebody listens (TLS turns them on only for listeners). */
 export const forwardedEvents: readonly string[] = ['session', 'keylog', 'OCSPResponse'];
 
@@ -217,7 +212,7 @@ export class Core implements GuardView, ReadHost, WriteHost {
       if (this.face.listenerCount(forwardedEvents[i]!) > 0) this.forwardTlsEvent(forwardedEvents[i]!);
     }
     // The record-feeding transport stops at the peer's close_notify: TLS has pushed its end.
-    if (this.transport !== null) {
+    if (this.transport !== null && this.leaveInnerStreamOpen) {
       this.transport.tlsEnded = () =>
         (socket as unknown as { _readableState: { ended: boolean } })._readableState.ended;
     }

@@ -6,7 +6,7 @@ import { planClient, planServer, startHandshake, type HandshakePlan } from './ha
 import type { CertificateWithKey, SslClientAuthenticationOptions, SslServerAuthenticationOptions } from './options';
 import { DotnetProperties } from './dotnet-properties';
 import { promise } from './pending';
-import { kCore } from './socket-surface';
+import { kCore } from './core';
 
 /**
  * SslStream's authentication: the .NET overloads (promise and APM forms, both roles) over one

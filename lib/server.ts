@@ -134,6 +134,12 @@ export interface ServerOptionMirrors {
   handshakeTimeout?: unknown;
 }
 
+// The list (what is copied) and the interface (what is documented, one comment per member as the
+// API docs require) name the same options: the compiler keeps the two in step.
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const mirrorsInStep: SameKeys<(typeof mirroredOptions)[number], keyof ServerOptionMirrors> = true;
+void mirrorsInStep;
+
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
 export interface SslServer extends ServerOptionMirrors {}
 

@@ -28,8 +28,6 @@ function uncorkAll(): void {
   }
 }
 
-export { kCore };
-
 /** The members of `net.Socket` an inner stream may or may not have. */
 type SocketLike = Partial<
   Pick<

@@ -13,7 +13,7 @@ import { unwrap } from './unwrap';
 import { Pending, promise, type Done } from './pending';
 import { ReadOp } from './read-half';
 import { DotnetAuthentication } from './dotnet-authentication';
-import { kCore } from './socket-surface';
+import { kCore } from './core';
 import { Phase } from './state';
 import type { InnerStream } from './transport';
 import { checkTimeout } from './validation';

@@ -15,8 +15,19 @@ type CommonOptions = SslClientAuthenticationOptions | SslServerAuthenticationOpt
  */
 function chainOf(cert: string | Buffer | Array<string | Buffer>): string | Buffer {
   if (!Array.isArray(cert)) return cert;
-  return cert.map((c) => (isPem(c) ? c.toString().trim() : new X509Certificate(c).toString().trim())).join('\n');
+  // Asked at every handshake that builds its context from options: a DER certificate is parsed
+  // once per array, not per connection, and the same string back lets the context cache compare
+  // by pointer. The elements are checked, since an array can change in place.
+  const known = chains.get(cert);
+  if (known !== undefined && known.parts.length === cert.length && known.parts.every((c, i) => c === cert[i])) {
+    return known.chain;
+  }
+  const chain = cert.map((c) => (isPem(c) ? c.toString().trim() : new X509Certificate(c).toString().trim())).join('\n');
+  chains.set(cert, { parts: [...cert], chain });
+  return chain;
 }
+
+const chains = new WeakMap<Array<string | Buffer>, { parts: Array<string | Buffer>; chain: string }>();
 
 function isPem(c: string | Buffer): boolean {
   return (typeof c === 'string' ? c : c.subarray(0, 64).toString('latin1')).includes('-----BEGIN');

@@ -63,7 +63,7 @@ export class Transport extends Duplex {
     if (inner.readableEnded === true) process.nextTick(this.#onEnd);
     // TLS over a JS stream pauses and resumes it for flow control; a resume with nothing buffered
     // here does not call _read again, so the record feeder listens for it.
-    if (leaveOpen) this.on('resume', () => this.#feedRecords());
+    if (leaveOpen) this.on('resume', this.#feed);
   }
 
   /** True once the inner stream ended while a TLS record was only partly received. */
@@ -89,6 +89,8 @@ export class Transport extends Duplex {
     this.#records.feed(bytes);
     if (!this.push(bytes)) this.#inner.pause();
   };
+
+  readonly #feed = (): void => this.#feedRecords();
 
   /**
    * With leaveInnerStreamOpen the connection may be unwrapped (unwrapAsync), so no byte after the
@@ -242,7 +244,7 @@ export class Transport extends Duplex {
   override _read(): void {
     if (!this.#attached) return;
     if (this.#leaveOpen) {
-      if (this.#held.length > 0) process.nextTick(() => this.#feedRecords());
+      if (this.#held.length > 0) process.nextTick(this.#feed);
       if (this.#closeNotifySeen()) return;
     }
     this.#inner.resume();

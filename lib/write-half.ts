@@ -142,7 +142,6 @@ export class WriteHalf {
   fail(error: unknown): void {
     this.#open = false;
     this.#slab = null; // TLS may still hold it: not reused
-
     const inFlight = this.#inFlight;
     const waiting = this.#waiting;
     const closing = this.#closing;

@@ -165,23 +165,25 @@ describe('a socket made by connect(): the members and events of tls.TLSSocket (c
     server.close();
   });
 
-  it("a fault after the handshake reaches 'error' though nobody reads (a TLS 1.3 client the server refuses)", async () => {
+  /** A TLS 1.3 client without the certificate the server requires: done before the server judges it. */
+  async function refusedAfterHandshake(): Promise<{ client: SslDuplex; server: net.Server }> {
     const pki = await fixtures();
     const { server, port } = await certRequiringServer(pki);
     server.on('tlsClientError', () => undefined);
     const client = trustingClient(port, pki.ca.cert);
-    await once(client, 'secureConnect'); // TLS 1.3: the client is done before the server judges it
+    await once(client, 'secureConnect');
+    return { client, server };
+  }
+
+  it("a fault after the handshake reaches 'error' though nobody reads (a TLS 1.3 client the server refuses)", async () => {
+    const { client, server } = await refusedAfterHandshake();
     const [err] = (await once(client, 'error')) as [Error & { code?: string }];
     expect(err.code).to.equal('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED');
     server.close();
   });
 
   it('with the .NET methods in use the same fault goes to the pending read, not to an unheard error', async () => {
-    const pki = await fixtures();
-    const { server, port } = await certRequiringServer(pki);
-    server.on('tlsClientError', () => undefined);
-    const client = trustingClient(port, pki.ca.cert);
-    await once(client, 'secureConnect');
+    const { client, server } = await refusedAfterHandshake();
     const failure = await client.readAsync(new Uint8Array(8)).catch((e: unknown) => e);
     expect(failure).to.be.instanceOf(IOError);
     expect((failure as IOError).cause).to.have.property('code', 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED');

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { X509Certificate } from 'node:crypto';
 import { AuthenticationError, SslPolicyErrors, SslProtocols } from '../lib';
 import { secureContext } from '../lib/tls-options';
 import { fixtures } from './helpers/fixtures';
@@ -35,6 +36,16 @@ describe('shared SecureContexts', () => {
       secureContext({ targetHost: 'localhost', ca: cas, ciphers: 'TLS_AES_128_GCM_SHA256' }, null, 'x'),
     ).not.to.equal(changed);
     expect(secureContext({ targetHost: 'localhost', ca: cas }, null, 'x')).to.equal(changed);
+  });
+
+  it('a certificate chain given as an array is read once, yet an element changed in place builds its own context', async () => {
+    const pki = await fixtures();
+    const chain = [Buffer.from(new X509Certificate(pki.server.cert).raw), pki.ca.cert];
+    const identity = { cert: chain, key: pki.server.key };
+    const ctx = secureContext({}, identity, 'serverCertificate');
+    expect(secureContext({}, identity, 'serverCertificate')).to.equal(ctx);
+    chain[1] = pki.selfSigned.cert;
+    expect(secureContext({}, identity, 'serverCertificate')).not.to.equal(ctx);
   });
 
   it('a connection trusting another CA is refused even after connections that trusted the right one', async () => {

@@ -47,6 +47,15 @@ function gate(inner: Duplex): { stream: Duplex; hold(): void; held(): number; re
 
 type Delivery = 'one chunk' | 'split mid-record' | 'byte by byte';
 
+/** How many listeners `stream` has for each event a wrapper could leave behind. */
+function listenersOf(stream: Duplex): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const event of ['data', 'end', 'close', 'error', 'drain', 'readable', 'finish']) {
+    counts[event] = stream.listenerCount(event);
+  }
+  return counts;
+}
+
 /** Reads `stream` until `size` bytes came (or 2 s passed). */
 async function readBytes(stream: Duplex, size: number): Promise<Buffer> {
   const got: Buffer[] = [];
@@ -81,13 +90,19 @@ describe('unwrapAsync: end TLS and go on in plaintext without losing a byte (con
     transport: Transport,
     protocols: number,
     receiverRole: 'client' | 'server',
-  ): Promise<{ receiver: SslDuplex; sender: SslDuplex; g: ReturnType<typeof gate> }> {
+  ): Promise<{
+    receiver: SslDuplex;
+    sender: SslDuplex;
+    g: ReturnType<typeof gate>;
+    unwrapped: Record<string, number>;
+  }> {
     const pki = await fixtures();
     const [a, b] = await innerPair(transport);
     // The receiver reads the peer's close_notify and the plaintext after it through the gate.
     const g = gate(receiverRole === 'client' ? a : b);
     const clientInner = receiverRole === 'client' ? g.stream : a;
     const serverInner = receiverRole === 'server' ? g.stream : b;
+    const unwrapped = listenersOf(g.stream);
     const client = new SslDuplex(clientInner, { leaveInnerStreamOpen: true });
     const server = new SslDuplex(serverInner, { leaveInnerStreamOpen: true });
     await Promise.all([
@@ -95,8 +110,8 @@ describe('unwrapAsync: end TLS and go on in plaintext without losing a byte (con
       server.authenticateAsServerAsync(pki.server),
     ]);
     return receiverRole === 'client'
-      ? { receiver: client, sender: server, g }
-      : { receiver: server, sender: client, g };
+      ? { receiver: client, sender: server, g, unwrapped }
+      : { receiver: server, sender: client, g, unwrapped };
   }
 
   for (const transport of ['memory', 'tcp'] as const) {
@@ -104,7 +119,7 @@ describe('unwrapAsync: end TLS and go on in plaintext without losing a byte (con
       for (const receiverRole of ['client', 'server'] as const) {
         for (const how of ['one chunk', 'split mid-record', 'byte by byte'] as const) {
           it(`the ${receiverRole} unwraps; close_notify and the plaintext after it arrive ${how} (${transport}, ${version})`, async () => {
-            const { receiver, sender, g } = await connected(transport, protocols, receiverRole);
+            const { receiver, sender, g, unwrapped } = await connected(transport, protocols, receiverRole);
             // TLS traffic first, both ways.
             await sender.writeAsync(Buffer.from('over TLS'));
             const buf = new Uint8Array(64);
@@ -121,7 +136,7 @@ describe('unwrapAsync: end TLS and go on in plaintext without losing a byte (con
             expect(receiver.isAuthenticated, 'disposed').to.equal(false);
             expect(receiverInner).to.equal(g.stream);
             expect(receiverInner.isPaused(), 'handed back paused').to.equal(true);
-            expect(receiverInner.listenerCount('data'), 'none of our listeners').to.equal(0);
+            expect(listenersOf(receiverInner), 'none of our listeners').to.deep.equal(unwrapped);
             const got = await readBytes(receiverInner, after.length);
             expect(got.equals(after), 'every byte, in order').to.equal(true);
             // And plaintext goes on the other way too.
@@ -157,6 +172,23 @@ describe('unwrapAsync: end TLS and go on in plaintext without losing a byte (con
       b.destroy();
     });
   }
+
+  it('after shutdownAsync(), unwrapAsync() sends no second close_notify and hands the stream back', async () => {
+    const pki = await fixtures();
+    const [a, b] = await innerPair('memory');
+    const client = new SslDuplex(a, { leaveInnerStreamOpen: true });
+    const server = new SslDuplex(b, { leaveInnerStreamOpen: true });
+    await Promise.all([
+      client.authenticateAsClientAsync({ targetHost: 'localhost', ca: pki.ca.cert }),
+      server.authenticateAsServerAsync(pki.server),
+    ]);
+    await client.shutdownAsync();
+    const [clientSide, serverSide] = await Promise.all([client.unwrapAsync(), server.unwrapAsync()]);
+    serverSide.write('plain after all');
+    expect((await readBytes(clientSide, 15)).toString()).to.equal('plain after all');
+    clientSide.destroy();
+    serverSide.destroy();
+  });
 
   it('an LDAP-style exchange on one connection: StartTLS, TLS traffic, TLS closure, plaintext, StartTLS again', async () => {
     const pki = await fixtures();
